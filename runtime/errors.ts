@@ -1,0 +1,85 @@
+/**
+ * The runtime's error classes. Their `name`s are declared once, here, and are what Lambda reports as the
+ * error type: the workflow's `Retry`/`Catch` rules name them (see `components/workflow/errors.ts`) and the
+ * HTTP edge maps them to statuses in one table (`runtime/http.ts`).
+ *
+ * `name` is assigned explicitly rather than taken from `constructor.name`, because function
+ * serialization and bundlers may rename classes.
+ */
+
+/** Every error name the runtime throws on purpose. */
+export const RUNTIME_ERROR_NAMES = [
+  'TransientError',
+  'InvalidInputError',
+  'OrderNotFoundError',
+  'IdempotencyConflictError',
+  'ConfigError',
+] as const;
+export type RuntimeErrorName = (typeof RUNTIME_ERROR_NAMES)[number];
+
+/** Base class: carries a stable name and optional structured details (never a stack in responses). */
+export abstract class DofsError extends Error {
+  abstract readonly name: RuntimeErrorName;
+  constructor(
+    message: string,
+    readonly details: ReadonlyArray<{ path: string; message: string }> = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A failure worth retrying: throttling, a timeout, a network blip, or an injected fault. */
+export class TransientError extends DofsError {
+  readonly name = 'TransientError' as const;
+}
+
+/** Input that does not decode. Retrying cannot help. */
+export class InvalidInputError extends DofsError {
+  readonly name = 'InvalidInputError' as const;
+}
+
+/** An order id that no order has. */
+export class OrderNotFoundError extends DofsError {
+  readonly name = 'OrderNotFoundError' as const;
+}
+
+/** The same Idempotency-Key was sent with a different body. */
+export class IdempotencyConflictError extends DofsError {
+  readonly name = 'IdempotencyConflictError' as const;
+}
+
+/** A function's environment does not decode: a deployment mistake, never retried. */
+export class ConfigError extends DofsError {
+  readonly name = 'ConfigError' as const;
+}
+
+/** AWS SDK error names that mean "try again later". */
+const TRANSIENT_AWS_ERRORS: readonly string[] = [
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'TransactionConflictException',
+];
+
+/**
+ * Maps an unknown thrown value to the runtime's vocabulary: our own errors pass through, throttling and
+ * network failures become {@link TransientError}, anything else is re-thrown unchanged.
+ */
+export const classifyAwsError = (err: unknown): unknown => {
+  if (err instanceof DofsError) return err;
+  const name = (err as { name?: unknown } | null)?.name;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (
+    (typeof name === 'string' && TRANSIENT_AWS_ERRORS.includes(name)) ||
+    (typeof code === 'string' && TRANSIENT_AWS_ERRORS.includes(code))
+  ) {
+    return new TransientError(`${String(name ?? code)}: ${(err as Error).message ?? 'AWS call failed'}`);
+  }
+  return err;
+};

@@ -1,0 +1,43 @@
+import type { RejectionReason, ValidationResult, WorkflowInput } from './codecs';
+
+/** Tier-2 business rules (CONTRACT.md), as data so that docs and tests can list them. */
+export const BUSINESS_RULES = {
+  customerIdPattern: '^CUST-[0-9]{4,10}$',
+  maxTotalQuantity: 100,
+} as const;
+
+/** The validator function's handler type: what the workflow's ValidateOrder task is typed by. */
+export type ValidateOrderHandler = (input: WorkflowInput) => Promise<ValidationResult>;
+
+/**
+ * Pure core of ValidateOrder: every tier-2 rule is checked and every failure reported, so a client
+ * learns all its mistakes from one rejection.
+ */
+export const validateOrder = (order: WorkflowInput): ValidationResult => {
+  const reasons: RejectionReason[] = [];
+  if (!new RegExp(BUSINESS_RULES.customerIdPattern).test(order.customerId)) {
+    reasons.push({
+      code: 'INVALID_CUSTOMER_ID',
+      message: `customerId '${order.customerId}' must match ${BUSINESS_RULES.customerIdPattern}`,
+    });
+  }
+  const total = order.items.reduce((sum, item) => sum + item.quantity, 0);
+  if (total > BUSINESS_RULES.maxTotalQuantity) {
+    reasons.push({
+      code: 'QUANTITY_LIMIT',
+      message: `the total quantity ${total} is over the limit of ${BUSINESS_RULES.maxTotalQuantity}`,
+    });
+  }
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const item of order.items) (seen.has(item.productId) ? duplicates : seen).add(item.productId);
+  if (duplicates.size > 0) {
+    reasons.push({
+      code: 'DUPLICATE_PRODUCT',
+      message: `productId ${[...duplicates].map((p) => `'${p}'`).join(', ')} appears more than once; list each product once`,
+    });
+  }
+  const summary =
+    reasons.length === 0 ? 'order is valid' : reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
+  return { valid: reasons.length === 0, reasons, summary };
+};

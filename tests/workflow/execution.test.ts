@@ -1,0 +1,193 @@
+/**
+ * Runs the rendered order workflow in an ASL interpreter (aws-local-stepfunctions, with the
+ * Promise.withResolvers polyfill for Node 20) with local task handlers, on every path.
+ */
+import '../../local/polyfills';
+import { StateMachine, ExecutionError } from 'aws-local-stepfunctions';
+import { orderWorkflow } from '../../components/workflow';
+import { TransientError, InvalidInputError } from '../../runtime/errors';
+import { validateOrder } from '../../runtime/validateOrder';
+import type { StorageResult, WorkflowInput } from '../../runtime/codecs';
+import { fakeResources } from './fixtures';
+
+const definition = orderWorkflow(fakeResources).render().definition;
+
+type Handler = (input: any) => Promise<unknown>;
+type Calls = Record<string, unknown[]>;
+
+const order: WorkflowInput = {
+  orderId: 'order-1',
+  customerId: 'CUST-00042',
+  items: [{ productId: 'SKU-1001', quantity: 2, unitPrice: 19.99 }],
+  acceptedAt: '2026-11-25T00:00:00.000Z',
+};
+const stored: StorageResult = { outcome: 'STORED', status: 'PENDING', totalQuantity: 2 };
+
+/** A named AWS-style error, as the service integrations raise them. */
+const awsError = (name: string) => Object.assign(new Error(`${name} (simulated)`), { name });
+
+/** Given task handlers (defaults succeed), runs one execution and reports states, calls and outcome. */
+const run = async (input: WorkflowInput, overrides: Record<string, Handler> = {}) => {
+  const calls: Calls = {};
+  const handlers: Record<string, Handler> = {
+    ValidateOrder: async (i: WorkflowInput) => validateOrder(i),
+    StoreOrder: async () => stored,
+    SendToQueue: async () => ({ MessageId: 'm-1', MD5OfMessageBody: 'md5' }),
+    ...Object.fromEntries(
+      ['RecordRejection', 'MarkValidationFailure', 'RecordValidationFailure', 'MarkStorageFailure',
+        'RecordStorageFailure', 'MarkQueueFailure', 'RecordQueueFailure'].map((n) => [n, async () => ({})]),
+    ),
+    ...overrides,
+  };
+  const recorded: Record<string, (i: any) => Promise<any>> = Object.fromEntries(
+    Object.entries(handlers).map(([name, h]) => [
+      name,
+      async (i: unknown) => {
+        (calls[name] ??= []).push(i);
+        return h(i);
+      },
+    ]),
+  );
+  const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: recorded,
+      retryIntervalOverrides: { ValidateOrder: 0, StoreOrder: 0, SendToQueue: 0 },
+    },
+    context: { State: { get EnteredTime() { return new Date().toISOString(); } } },
+  });
+  const visited: string[] = [];
+  let retries = 0;
+  const events = (async () => {
+    for await (const e of execution.eventLogs) {
+      if (e.type === 'StateEntered') visited.push(e.state.name);
+      if (e.type === 'StateRetried') retries++;
+    }
+  })();
+  let output: any;
+  let error: { name: string; message: string } | undefined;
+  try {
+    output = await execution.result;
+  } catch (e) {
+    if (!(e instanceof ExecutionError)) throw e;
+    const cause = e.cause as Error;
+    error = { name: cause.name, message: cause.message };
+  }
+  await events;
+  return { visited, calls, output, error, retries };
+};
+
+describe('order workflow execution', () => {
+  it('happy path: validates, stores, sends the typed message and succeeds', async () => {
+    const r = await run(order);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'CheckStorage', 'SendToQueue', 'QueueSent']);
+    expect(r.error).toBeUndefined();
+    expect(r.calls.SendToQueue).toEqual([
+      { QueueUrl: fakeResources.queue.url, MessageBody: { orderId: 'order-1', customerId: 'CUST-00042', items: order.items } },
+    ]);
+    expect(r.output).toEqual({
+      ...order,
+      validation: { valid: true, reasons: [], summary: 'order is valid' },
+      storage: stored,
+      message: { MessageId: 'm-1', MD5OfMessageBody: 'md5' },
+    });
+  });
+
+  it('business rejection: records REJECTED with the reasons and ends in ValidationFailed with them in the Cause', async () => {
+    const bad = { ...order, customerId: 'nobody', items: [{ productId: 'A', quantity: 60 }, { productId: 'A', quantity: 50 }] };
+    const r = await run(bad);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'DescribeRejection', 'RecordRejection', 'ValidationFailed']);
+    expect(r.error?.name).toBe('OrderRejected');
+    expect(r.error?.message).toContain('INVALID_CUSTOMER_ID');
+    expect(r.error?.message).toContain('QUANTITY_LIMIT');
+    expect(r.error?.message).toContain('DUPLICATE_PRODUCT');
+    const update = r.calls.RecordRejection[0] as any;
+    expect(update.Key).toEqual({ orderId: { S: bad.orderId } });
+    expect(JSON.parse(update.ExpressionAttributeValues[':reasons'].S).map((x: { code: string }) => x.code)).toEqual([
+      'INVALID_CUSTOMER_ID',
+      'QUANTITY_LIMIT',
+      'DUPLICATE_PRODUCT',
+    ]);
+    expect(r.calls.StoreOrder).toBeUndefined();
+  });
+
+  it('StoreOrder failing transiently twice, then succeeding: retried, and the order is queued', async () => {
+    let attempts = 0;
+    const r = await run(order, {
+      StoreOrder: async () => {
+        attempts++;
+        if (attempts <= 2) throw new TransientError('DynamoDB throttled (simulated)');
+        return stored;
+      },
+    });
+    expect(r.calls.StoreOrder).toHaveLength(3);
+    expect(r.retries).toBe(2);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'CheckStorage', 'SendToQueue', 'QueueSent']);
+    expect(r.error).toBeUndefined();
+  });
+
+  it('StoreOrder failing on every attempt: StorageFailed after exactly 3 retries, order marked and recorded', async () => {
+    const r = await run(order, {
+      StoreOrder: async () => {
+        throw new TransientError('DynamoDB unavailable (simulated)');
+      },
+    });
+    expect(r.calls.StoreOrder).toHaveLength(4);
+    expect(r.retries).toBe(3);
+    expect(r.visited).toEqual([
+      'ValidateOrder', 'CheckValidation', 'StoreOrder', 'MarkStorageFailure', 'RecordStorageFailure', 'StorageFailed',
+    ]);
+    expect(r.error).toEqual({ name: 'TransientError', message: 'DynamoDB unavailable (simulated)' });
+    const record = r.calls.RecordStorageFailure[0] as any;
+    expect(record.Item).toMatchObject({
+      orderId: { S: 'order-1' },
+      failureReason: { S: 'PROCESSING_ERROR' },
+      stage: { S: 'STORAGE' },
+      error: { S: 'TransientError' },
+      items: { S: JSON.stringify(order.items) },
+    });
+    expect(record.ConditionExpression).toBe('attribute_not_exists(orderId)');
+  });
+
+  it('the SQS send failing: QueueFailed after its retries', async () => {
+    const r = await run(order, {
+      SendToQueue: async () => {
+        throw awsError('SQS.SdkClientException');
+      },
+    });
+    expect(r.calls.SendToQueue).toHaveLength(4);
+    expect(r.visited.slice(-3)).toEqual(['MarkQueueFailure', 'RecordQueueFailure', 'QueueFailed']);
+    expect(r.error?.name).toBe('SQS.SdkClientException');
+  });
+
+  it('a validator error that is not transient is not retried and ends in ValidationFailed', async () => {
+    const r = await run(order, {
+      ValidateOrder: async () => {
+        throw new InvalidInputError('items: expected an array');
+      },
+    });
+    expect(r.calls.ValidateOrder).toHaveLength(1);
+    expect(r.visited).toEqual(['ValidateOrder', 'MarkValidationFailure', 'RecordValidationFailure', 'ValidationFailed']);
+    expect(r.error).toEqual({ name: 'InvalidInputError', message: 'items: expected an array' });
+  });
+
+  it('a repeated execution that finds the order finished does not queue it again', async () => {
+    const r = await run(order, { StoreOrder: async () => ({ ...stored, outcome: 'ALREADY_TERMINAL', status: 'FULFILLED' }) });
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'CheckStorage', 'AlreadyFinished']);
+    expect(r.calls.SendToQueue).toBeUndefined();
+  });
+
+  it('a failure route whose status write finds the order finished still ends in the stage Fail state', async () => {
+    const r = await run(order, {
+      StoreOrder: async () => {
+        throw new InvalidInputError('bad');
+      },
+      MarkStorageFailure: async () => {
+        throw awsError('DynamoDB.ConditionalCheckFailedException');
+      },
+    });
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'MarkStorageFailure', 'StorageFailed']);
+    expect(r.error?.name).toBe('InvalidInputError');
+    expect(r.calls.RecordStorageFailure).toBeUndefined();
+  });
+});

@@ -1,0 +1,13 @@
+import { type OrderWorkflowResources } from '../../components/workflow';
+
+const region = 'eu-west-1';
+const account = '123456789012';
+
+/** Plain-string stand-ins for the ARNs the Orchestrator passes as Outputs. */
+export const fakeResources: OrderWorkflowResources = {
+  validator: { arn: `arn:aws:lambda:${region}:${account}:function:dofs-validator` },
+  storeOrder: { arn: `arn:aws:lambda:${region}:${account}:function:dofs-store-order` },
+  queue: { url: `https://sqs.${region}.amazonaws.com/${account}/dofs-orders`, arn: `arn:aws:sqs:${region}:${account}:dofs-orders` },
+  ordersTable: { name: 'dofs-orders', arn: `arn:aws:dynamodb:${region}:${account}:table/dofs-orders` },
+  failedOrdersTable: { name: 'dofs-failed-orders', arn: `arn:aws:dynamodb:${region}:${account}:table/dofs-failed-orders` },
+};

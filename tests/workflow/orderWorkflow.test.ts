@@ -1,0 +1,72 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import aslValidator from 'asl-validator';
+import { orderWorkflow } from '../../components/workflow';
+import { fakeResources } from './fixtures';
+
+const goldenFile = path.join(__dirname, 'golden', 'order-workflow.asl.json');
+
+describe('the order workflow', () => {
+  const rendered = orderWorkflow(fakeResources).render({ logging: true, tracing: true });
+  const states = rendered.definition.States as Record<string, Record<string, unknown>>;
+
+  it('renders the golden ASL (set UPDATE_GOLDEN=1 to accept a deliberate change)', () => {
+    const actual = JSON.stringify(rendered.definition, null, 2) + '\n';
+    if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(goldenFile, actual);
+    expect(actual).toBe(fs.readFileSync(goldenFile, 'utf8'));
+  });
+
+  it('is valid ASL according to an independent validator (asl-validator)', () => {
+    const result = aslValidator(rendered.definition);
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('follows the diagram: ValidateOrder → CheckValidation → StoreOrder → CheckStorage → SendToQueue → QueueSent', () => {
+    expect(rendered.definition.StartAt).toBe('ValidateOrder');
+    expect(states.ValidateOrder.Next).toBe('CheckValidation');
+    expect(states.CheckValidation.Default).toBe('StoreOrder');
+    expect(states.StoreOrder.Next).toBe('CheckStorage');
+    expect(states.CheckStorage.Default).toBe('SendToQueue');
+    expect(states.SendToQueue.Next).toBe('QueueSent');
+    expect(states.QueueSent.Type).toBe('Succeed');
+    for (const fail of ['ValidationFailed', 'StorageFailed', 'QueueFailed']) {
+      expect(states[fail]).toMatchObject({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
+    }
+  });
+
+  it('retries every task 3 times with exponential backoff and full jitter, then catches everything', () => {
+    for (const name of ['ValidateOrder', 'StoreOrder', 'SendToQueue']) {
+      const retry = states[name].Retry as Record<string, unknown>[];
+      expect(retry).toHaveLength(1);
+      expect(retry[0]).toMatchObject({ MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL', IntervalSeconds: 1 });
+      expect(states[name].Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.failure' })]);
+    }
+    expect((states.StoreOrder.Retry as { ErrorEquals: string[] }[])[0].ErrorEquals).toContain('TransientError');
+  });
+
+  it('sends the typed fulfillment message, not the whole payload', () => {
+    expect(states.SendToQueue.Parameters).toEqual({
+      QueueUrl: fakeResources.queue.url,
+      MessageBody: { 'orderId.$': '$.orderId', 'customerId.$': '$.customerId', 'items.$': '$.items' },
+    });
+  });
+
+  it('asks IAM for exactly the functions, queue and tables it uses', () => {
+    const byAction = Object.fromEntries(rendered.policyStatements.map((s) => [s.Action.join(','), s.Resource]));
+    expect(byAction).toEqual({
+      'lambda:InvokeFunction': [fakeResources.validator.arn, fakeResources.storeOrder.arn],
+      'dynamodb:UpdateItem': [fakeResources.ordersTable.arn],
+      'dynamodb:PutItem': [fakeResources.failedOrdersTable.arn],
+      'sqs:SendMessage': [fakeResources.queue.arn],
+      'logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups': ['*'],
+      'xray:PutTraceSegments,xray:PutTelemetryRecords,xray:GetSamplingRules,xray:GetSamplingTargets': ['*'],
+    });
+    for (const s of rendered.policyStatements) for (const a of s.Action) expect(a).not.toContain('*');
+  });
+
+  it('leaves logging and tracing statements out unless asked', () => {
+    const plain = orderWorkflow(fakeResources).render();
+    expect(plain.policyStatements.flatMap((s) => s.Resource)).not.toContain('*');
+  });
+});

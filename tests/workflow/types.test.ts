@@ -1,0 +1,118 @@
+/**
+ * Compile-time tests. Every `@ts-expect-error` below must stay an error: `npm test` type-checks this file
+ * with `tsc --noEmit`, which fails on an unused `@ts-expect-error`. The miswirings live in functions
+ * that jest never calls; the jest tests run the correct counterparts.
+ */
+import {
+  WorkflowBuilder,
+  lambdaFn,
+  type QueueRef,
+  orderWorkflow,
+} from '../../components/workflow';
+import type { WorkflowInput, ValidationResult, FulfillmentMessage } from '../../runtime/codecs';
+import { fakeResources } from './fixtures';
+
+type Order = { orderId: string; total: number; express: boolean; tier: 'GOLD' | 'SILVER' };
+const validator = lambdaFn<(o: Order) => Promise<ValidationResult>>('arn:validator');
+const needsValidation = lambdaFn<(o: Order & { validation: ValidationResult }) => Promise<{ stored: boolean }>>('arn:store');
+const wantsNumber = lambdaFn<(o: { orderId: number }) => Promise<void>>('arn:number');
+const queue: QueueRef<FulfillmentMessage> = { url: 'https://queue', arn: 'arn:aws:sqs:eu-west-1:1:q' };
+
+export function miswirings(): void {
+  const wf = new WorkflowBuilder<Order>();
+  const validate = wf.lambda('Validate', { fn: validator, resultPath: '$.validation' });
+  const validateReplacing = wf.lambda('ValidateReplacing', { fn: validator });
+  const store = wf.lambda('Store', { fn: needsValidation });
+
+  // A task whose input does not fit: the result replaced the payload, so `orderId` etc. are gone.
+  // @ts-expect-error ValidationResult is not assignable to Order & { validation }
+  validateReplacing.next(store);
+
+  // A task that needs a field of another type (orderId: number, but the payload has a string).
+  // @ts-expect-error string is not assignable to number
+  validate.next(wf.lambda('Number', { fn: wantsNumber }));
+
+  // The workflow's start state must accept the execution input.
+  const storeFirst = wf.lambda('StoreFirst', { fn: needsValidation });
+  // @ts-expect-error Order lacks `validation`
+  wf.build(storeFirst);
+
+  const choice = wf.given<Order & { validation: ValidationResult }>().choice('Check');
+  // @ts-expect-error Choice rules can only name fields that exist
+  choice.when((c) => c.booleanEquals('$.validation.missing', true), store);
+  // @ts-expect-error BooleanEquals on a string field
+  choice.when((c) => c.booleanEquals('$.orderId', true), store);
+  // @ts-expect-error StringEquals on a number field
+  choice.when((c) => c.stringEquals('$.total', '5'), store);
+  // @ts-expect-error NumericEquals on a boolean field
+  choice.when((c) => c.numericEquals('$.express', 1), store);
+  // @ts-expect-error 'BRONZE' is not a value of the tier union
+  choice.when((c) => c.stringEquals('$.tier', 'BRONZE'), store);
+
+  // Terminal states have no next().
+  const done = wf.given<Order>().succeed('Done');
+  // @ts-expect-error Property 'next' does not exist on SucceedState
+  done.next(store);
+  const failed = wf.given<Order>().fail('Failed', { error: 'X' });
+  // @ts-expect-error Property 'next' does not exist on FailState
+  failed.next(store);
+
+  // Retry/Catch name errors from the shared list; States.ALL stands alone.
+  // @ts-expect-error not an error name the runtime or States declares
+  wf.lambda('Unknown', { fn: validator, retry: [{ errors: ['NoSuchError'] }] });
+  // @ts-expect-error States.ALL mixed with other names
+  validate.catch(done, { errors: ['States.ALL', 'TransientError'] });
+
+  // A catch target must accept the payload with the error written at resultPath.
+  const failWithCause = wf.given<Order & { failure: { Error: string; Cause: string } }>().fail('FailWithCause', {
+    causePath: '$.failure.Cause',
+  });
+  // @ts-expect-error the error goes to $.other, so $.failure is missing
+  validate.catch(failWithCause, { resultPath: '$.other' });
+
+  // Fail paths must point at strings.
+  // @ts-expect-error $.total is a number
+  wf.given<Order>().fail('BadCause', { causePath: '$.total' });
+
+  // The queue's message type is checked against the body template.
+  wf.given<Order>().sqsSendMessage('Send', {
+    queue,
+    // @ts-expect-error customerId and items are missing; total is not a field of the message
+    messageBody: ($) => ({ orderId: $('$.orderId'), total: $('$.total') }),
+  });
+  wf.given<Order>().sqsSendMessage('SendWrongType', {
+    queue,
+    // @ts-expect-error orderId must be a string, $.total is a number
+    messageBody: ($) => ({ orderId: $('$.total'), customerId: 'c', items: [] }),
+  });
+
+  // Path references in templates must exist.
+  // @ts-expect-error $.nope is not a path of Order
+  wf.given<Order>().pass('Bad', { parameters: ($) => ({ x: $('$.nope') }) });
+}
+
+describe('typed wiring', () => {
+  it('accepts the correct counterparts of the miswirings above', () => {
+    const wf = new WorkflowBuilder<Order>();
+    const validate = wf.lambda('Validate', { fn: validator, resultPath: '$.validation' });
+    const store = wf.lambda('Store', { fn: needsValidation, resultPath: '$.storage' });
+    const failWithCause = wf.given<Order & { failure: { Error: string; Cause: string } }>().fail('FailWithCause', {
+      causePath: '$.failure.Cause',
+    });
+    const choice = wf.given<Order & { validation: ValidationResult }>().choice('Check');
+    const send = wf.given<Order & { validation: ValidationResult }>().sqsSendMessage('Send', {
+      queue,
+      messageBody: ($) => ({ orderId: $('$.orderId'), customerId: 'c', items: [] }),
+    });
+    validate.catch(failWithCause, { resultPath: '$.failure' }).next(choice);
+    choice.when((c) => c.stringEquals('$.tier', 'GOLD'), store).otherwise(send);
+    expect(wf.validate(validate)).toEqual([]);
+  });
+
+  it('types the order workflow from the handlers: its start accepts a WorkflowInput', () => {
+    const wf = orderWorkflow(fakeResources);
+    const input: WorkflowInput = { orderId: 'o', customerId: 'CUST-0001', items: [], acceptedAt: 'now' };
+    expect(wf.start.name).toBe('ValidateOrder');
+    expect(input.orderId).toBe('o');
+  });
+});
