@@ -19,6 +19,8 @@ export interface SchemaHint {
   readonly integer?: boolean;
   readonly minItems?: number;
   readonly maxItems?: number;
+  /** A strict object: its required and optional fields, and no others. */
+  readonly object?: { readonly required: t.Props; readonly optional: t.Props };
 }
 
 /** Where a codec keeps its {@link SchemaHint}. */
@@ -51,7 +53,7 @@ export const makeCodecs = () => {
     const known = new Set([...Object.keys(required), ...Object.keys(optional ?? {})]);
     const base = t.exact(t.intersection([t.type(required), t.partial(optional ?? ({} as O))]));
     type A = t.TypeOf<typeof base>;
-    return new t.Type<A, A, unknown>(
+    const codec = new t.Type<A, A, unknown>(
       name,
       (u): u is A => base.is(u) && Object.keys(u as object).every((k) => known.has(k)),
       (u, c) => {
@@ -71,6 +73,7 @@ export const makeCodecs = () => {
       },
       (a) => base.encode(a) as A,
     );
+    return hinted(codec, { object: { required, optional: optional ?? {} } });
   };
 
   const OrderItem = strict(

@@ -1,4 +1,8 @@
-import type { RejectionReason, ValidationResult, WorkflowInput } from './codecs';
+import { type RejectionReason, type ValidationResult, type WorkflowInput, makeCodecs } from './codecs';
+import { faultsOf, logLevelOf } from './env';
+import { makeFaultInjector } from './faults';
+import { decodeOrThrow } from './http';
+import { makeLogger } from './log';
 
 /** Tier-2 business rules (CONTRACT.md), as data so that docs and tests can list them. */
 export const BUSINESS_RULES = {
@@ -40,4 +44,21 @@ export const validateOrder = (order: WorkflowInput): ValidationResult => {
   const summary =
     reasons.length === 0 ? 'order is valid' : reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
   return { valid: reasons.length === 0, reasons, summary };
+};
+
+/** Lambda entry point of the validator: decode the workflow input, apply the rules. */
+export const validatorFactory = () => {
+  const codecs = makeCodecs();
+  const log = makeLogger('validator', logLevelOf());
+  const inject = makeFaultInjector(faultsOf());
+  const handler: ValidateOrderHandler = async (input) => {
+    const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');
+    await inject('validator');
+    const result = validateOrder(order);
+    log.with({ orderId: order.orderId }).info(result.valid ? 'order valid' : 'order rejected', {
+      reasons: result.reasons.map((r) => r.code),
+    });
+    return result;
+  };
+  return handler;
 };

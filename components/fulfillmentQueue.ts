@@ -1,0 +1,156 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { FulfillmentMessage } from '../runtime/codecs';
+import { dlqHandlerFactory } from '../runtime/dlqHandler';
+import { fulfillmentFactory } from '../runtime/fulfillment';
+import { type FunctionSettings, InlineFunction } from './lambdaFunction';
+import type { OrderStore } from './orderStore';
+import { type Statement } from './policy';
+import type { QueueRef } from './workflow';
+
+export interface FulfillmentQueueArgs extends FunctionSettings {
+  readonly store: OrderStore;
+  /** Share of orders fulfilled (CONTRACT.md). @default 0.7 */
+  readonly fulfillmentSuccessRate?: number;
+  /** Receives before a message moves to the DLQ. @default 3 */
+  readonly maxReceiveCount?: number;
+  /** Messages per fulfillment invocation. @default 10 */
+  readonly batchSize?: number;
+  /** Seconds to gather a batch. @default 1 */
+  readonly batchWindowSeconds?: number;
+  /** Fulfillment function timeout; the visibility timeout is 6× this. @default 10 */
+  readonly fulfillmentTimeoutSeconds?: number;
+  /** Fault injection per function (test stacks only). */
+  readonly faults?: { fulfillment?: object; dlqHandler?: object };
+}
+
+/** Visibility timeout for a consumer timeout: AWS advises at least 6× the function timeout. */
+export const visibilityTimeoutFor = (functionTimeoutSeconds: number): number => 6 * functionTimeoutSeconds;
+
+/**
+ * The orders queue and its dead-letter queue, both SSE-encrypted and TLS-only; the fulfillment function
+ * on the queue (partial batch failures) and the dlq-handler on the DLQ.
+ */
+export class FulfillmentQueue extends pulumi.ComponentResource {
+  readonly queue: aws.sqs.Queue;
+  readonly deadLetterQueue: aws.sqs.Queue;
+  readonly fulfillment: InlineFunction;
+  readonly dlqHandler: InlineFunction;
+
+  constructor(name: string, args: FulfillmentQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('dofs:index:FulfillmentQueue', name, {}, opts);
+    const timeout = args.fulfillmentTimeoutSeconds ?? 10;
+    const batchSize = args.batchSize ?? 10;
+    const window = args.batchWindowSeconds ?? 1;
+    if (batchSize > 10 && window < 1) {
+      throw new Error(`batchSize ${batchSize} needs batchWindowSeconds >= 1 (SQS allows more than 10 only with a batching window); batchWindowSeconds is ${window}`);
+    }
+
+    this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 }, { parent: this });
+    this.queue = new aws.sqs.Queue(
+      `${name}-orders`,
+      {
+        sqsManagedSseEnabled: true,
+        visibilityTimeoutSeconds: visibilityTimeoutFor(timeout),
+        messageRetentionSeconds: 4 * 24 * 3600,
+        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: args.maxReceiveCount ?? 3 }),
+      },
+      { parent: this },
+    );
+    this.tlsOnly(`${name}-orders`, this.queue);
+    this.tlsOnly(`${name}-dlq`, this.deadLetterQueue);
+
+    const tableEnv = { ORDERS_TABLE: args.store.orders.name, FAILED_ORDERS_TABLE: args.store.failedOrders.name };
+    this.fulfillment = new InlineFunction(
+      `${name}-fulfillment`,
+      {
+        ...args,
+        factory: fulfillmentFactory,
+        description: 'DOFS fulfillment: simulated warehouse, business outcome per order',
+        statements: [...args.store.grantWrite('outcome'), ...this.grantConsume(this.queue)],
+        environment: { ...tableEnv, FULFILLMENT_SUCCESS_RATE: String(args.fulfillmentSuccessRate ?? 0.7) },
+        timeout,
+        memorySize: 256,
+        faults: args.faults?.fulfillment,
+      },
+      { parent: this },
+    );
+    new aws.lambda.EventSourceMapping(
+      `${name}-fulfillment-source`,
+      {
+        eventSourceArn: this.queue.arn,
+        functionName: this.fulfillment.function.arn,
+        batchSize,
+        maximumBatchingWindowInSeconds: window,
+        functionResponseTypes: ['ReportBatchItemFailures'],
+      },
+      { parent: this, dependsOn: [this.fulfillment] },
+    );
+
+    this.dlqHandler = new InlineFunction(
+      `${name}-dlq-handler`,
+      {
+        ...args,
+        factory: dlqHandlerFactory,
+        description: 'DOFS dlq-handler: records orders whose fulfillment failed for good',
+        statements: [...args.store.grantWrite('outcome'), ...this.grantConsume(this.deadLetterQueue)],
+        environment: tableEnv,
+        timeout: 10,
+        memorySize: 256,
+        faults: args.faults?.dlqHandler,
+      },
+      { parent: this },
+    );
+    new aws.lambda.EventSourceMapping(
+      `${name}-dlq-source`,
+      {
+        eventSourceArn: this.deadLetterQueue.arn,
+        functionName: this.dlqHandler.function.arn,
+        batchSize: 10,
+        functionResponseTypes: ['ReportBatchItemFailures'],
+      },
+      { parent: this, dependsOn: [this.dlqHandler] },
+    );
+    this.registerOutputs({ queueUrl: this.queue.url, dlqUrl: this.deadLetterQueue.url });
+  }
+
+  /** Deny any access to the queue that is not over TLS. */
+  private tlsOnly(name: string, queue: aws.sqs.Queue): aws.sqs.QueuePolicy {
+    return new aws.sqs.QueuePolicy(
+      `${name}-tls-only`,
+      {
+        queueUrl: queue.url,
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DenyInsecureTransport',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sqs:*',
+              Resource: queue.arn,
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+  }
+
+  /** What an event source mapping's function needs on its queue. */
+  private grantConsume(queue: aws.sqs.Queue): Statement[] {
+    return [{ Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: [queue.arn] }];
+  }
+
+  /** Send access for a producer. */
+  grantSend(): Statement[] {
+    return [{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.queue.arn] }];
+  }
+
+  /** The orders queue as the workflow builder sees it, typed by the message the fulfillment function decodes. */
+  get queueRef(): QueueRef<FulfillmentMessage> {
+    return { url: this.queue.url, arn: this.queue.arn };
+  }
+}
+

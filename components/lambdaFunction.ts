@@ -1,0 +1,77 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { StackConfig } from '../config';
+import { type Statement, assumeRolePolicy, policyDocument } from './policy';
+
+/** Settings every DOFS function shares, from the stack config. */
+export interface FunctionSettings {
+  readonly logRetentionDays: number;
+  readonly logLevel: StackConfig['logLevel'];
+  readonly tracing: boolean;
+}
+
+export interface InlineFunctionArgs extends FunctionSettings {
+  /** Builds the handler once per container: clients, codecs and env are created inside it. */
+  readonly factory: () => (event: any, context: any) => Promise<unknown>;
+  /** What the function may do, besides writing its own logs and traces. */
+  readonly statements: readonly Statement[];
+  readonly environment: Record<string, pulumi.Input<string>>;
+  /** Seconds. */
+  readonly timeout: number;
+  /** MB. */
+  readonly memorySize: number;
+  readonly description: string;
+  /** Fault injection for tests (JSON), passed as DOFS_FAULTS. */
+  readonly faults?: object;
+}
+
+/**
+ * An inline `aws.lambda.CallbackFunction` with its own role (exactly `statements` plus its log group and
+ * X-Ray), its own log group with retention, JSON logs, arm64 and nodejs22.x. Never the default role.
+ */
+export class InlineFunction extends pulumi.ComponentResource {
+  readonly function: aws.lambda.CallbackFunction<any, any>;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly policy: aws.iam.RolePolicy;
+
+  constructor(name: string, args: InlineFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('dofs:index:InlineFunction', name, {}, opts);
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
+    this.role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'), description: `DOFS ${name}` }, { parent: this });
+    const statements: Statement[] = [
+      ...args.statements,
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${this.logGroup.arn}:*`] },
+    ];
+    if (args.tracing) {
+      // X-Ray's write actions support no resource-level permissions: AWS requires "*".
+      statements.push({ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] });
+    }
+    this.policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: policyDocument(statements) }, { parent: this });
+    const environment: Record<string, pulumi.Input<string>> = {
+      ...args.environment,
+      LOG_LEVEL: args.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (args.faults !== undefined) environment.DOFS_FAULTS = JSON.stringify(args.faults);
+    this.function = new aws.lambda.CallbackFunction(
+      `${name}-fn`,
+      {
+        callbackFactory: args.factory,
+        role: this.role,
+        runtime: aws.lambda.Runtime.NodeJS22dX,
+        architectures: ['arm64'],
+        memorySize: args.memorySize,
+        timeout: args.timeout,
+        description: args.description,
+        environment: { variables: environment },
+        loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name, applicationLogLevel: args.logLevel, systemLogLevel: 'WARN' },
+        tracingConfig: { mode: args.tracing ? 'Active' : 'PassThrough' },
+        // The nodejs22.x runtime provides the AWS SDK v3; never ship it.
+        codePathOptions: { extraExcludePackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/client-sqs'] },
+      },
+      { parent: this, dependsOn: [this.policy, this.logGroup] },
+    );
+    this.registerOutputs({ functionArn: this.function.arn, roleArn: this.role.arn });
+  }
+}

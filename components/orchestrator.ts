@@ -1,0 +1,119 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { StackConfig } from '../config';
+import { storeOrderFactory } from '../runtime/storeOrder';
+import { validatorFactory } from '../runtime/validateOrder';
+import type { FulfillmentQueue } from './fulfillmentQueue';
+import { type FunctionSettings, InlineFunction } from './lambdaFunction';
+import type { OrderStore } from './orderStore';
+import { type Statement, assumeRolePolicy, policyDocument } from './policy';
+import { orderWorkflow } from './workflow';
+
+export interface OrchestratorArgs extends FunctionSettings {
+  readonly store: OrderStore;
+  readonly queue: FulfillmentQueue;
+  /** @default 'STANDARD' */
+  readonly workflowType?: StackConfig['workflowType'];
+  /** Execution log level. @default 'ERROR' */
+  readonly workflowLogLevel?: StackConfig['workflowLogLevel'];
+  readonly faults?: { validator?: object; storeOrder?: object };
+}
+
+/**
+ * The order workflow: the validator and store-order functions and the state machine rendered by the
+ * typed builder, whose role holds exactly the builder's IAM statements.
+ */
+export class Orchestrator extends pulumi.ComponentResource {
+  readonly validator: InlineFunction;
+  readonly storeOrder: InlineFunction;
+  readonly stateMachine: aws.sfn.StateMachine;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  /** The rendered ASL, as deployed (for the local cloud and tests). */
+  readonly definition: pulumi.Output<string>;
+
+  constructor(name: string, args: OrchestratorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('dofs:index:Orchestrator', name, {}, opts);
+    const tableEnv = { ORDERS_TABLE: args.store.orders.name, FAILED_ORDERS_TABLE: args.store.failedOrders.name };
+    this.validator = new InlineFunction(
+      `${name}-validator`,
+      {
+        ...args,
+        factory: validatorFactory,
+        description: 'DOFS ValidateOrder: tier-2 business rules',
+        statements: [],
+        environment: {},
+        timeout: 5,
+        memorySize: 256,
+        faults: args.faults?.validator,
+      },
+      { parent: this },
+    );
+    this.storeOrder = new InlineFunction(
+      `${name}-store-order`,
+      {
+        ...args,
+        factory: storeOrderFactory,
+        description: 'DOFS StoreOrder: ACCEPTED to PENDING, idempotent',
+        statements: [...args.store.grantRead(), ...args.store.grantWrite('workflow')],
+        environment: tableEnv,
+        timeout: 10,
+        memorySize: 256,
+        faults: args.faults?.storeOrder,
+      },
+      { parent: this },
+    );
+
+    const workflow = orderWorkflow({
+      validator: { arn: this.validator.function.arn },
+      storeOrder: { arn: this.storeOrder.function.arn },
+      queue: args.queue.queueRef,
+      ordersTable: args.store.ordersRef,
+      failedOrdersTable: args.store.failedOrdersRef,
+    });
+    const logging = (args.workflowLogLevel ?? 'ERROR') !== 'OFF';
+    const rendered = workflow.render({ logging, tracing: args.tracing });
+    this.definition = pulumi.jsonStringify(pulumi.output(rendered.definition));
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-workflow-logs`,
+      // Step Functions vended logs must go to a group under /aws/vendedlogs/ to avoid the resource-policy size limit.
+      { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: args.logRetentionDays },
+      { parent: this },
+    );
+    this.role = new aws.iam.Role(`${name}-workflow-role`, { assumeRolePolicy: assumeRolePolicy('states.amazonaws.com') }, { parent: this });
+    const policy = new aws.iam.RolePolicy(
+      `${name}-workflow-policy`,
+      { role: this.role.id, policy: policyDocument(rendered.policyStatements as Statement[]) },
+      { parent: this },
+    );
+    this.stateMachine = new aws.sfn.StateMachine(
+      `${name}-workflow`,
+      {
+        type: args.workflowType ?? 'STANDARD',
+        roleArn: this.role.arn,
+        definition: this.definition,
+        loggingConfiguration: {
+          level: args.workflowLogLevel ?? 'ERROR',
+          includeExecutionData: args.workflowLogLevel === 'ALL',
+          logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
+        },
+        tracingConfiguration: { enabled: args.tracing },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    this.registerOutputs({ stateMachineArn: this.stateMachine.arn });
+  }
+
+  /**
+   * StartExecution on the state machine and DescribeExecution on its executions (DescribeExecution is
+   * not supported for EXPRESS machines, but the grant is harmless and keeps one policy for both types).
+   */
+  grantStart(): Statement[] {
+    const executions = this.stateMachine.arn.apply((arn) => `${arn.replace(':stateMachine:', ':execution:')}:*`);
+    return [
+      { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [this.stateMachine.arn] },
+      { Effect: 'Allow', Action: ['states:DescribeExecution'], Resource: [executions] },
+    ];
+  }
+}

@@ -1,0 +1,20 @@
+import * as pulumi from '@pulumi/pulumi';
+
+/** One IAM statement with exact actions and resources. */
+export interface Statement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string[];
+  readonly Resource: pulumi.Input<string>[];
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** A policy document as a JSON string Output, from statements whose resources may be Outputs. */
+export const policyDocument = (statements: readonly Statement[]): pulumi.Output<string> =>
+  pulumi.jsonStringify({ Version: '2012-10-17', Statement: statements });
+
+/** The trust policy that lets one AWS service assume a role. */
+export const assumeRolePolicy = (service: string): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });

@@ -1,0 +1,60 @@
+import * as pulumi from '@pulumi/pulumi';
+import { type StackConfig, decodeConfig } from './config';
+import { FulfillmentQueue } from './components/fulfillmentQueue';
+import { Orchestrator } from './components/orchestrator';
+import { OrderApi } from './components/orderApi';
+import { OrderStore } from './components/orderStore';
+
+/** The stack outputs. */
+export interface DofsOutputs {
+  apiUrl: pulumi.Output<string>;
+  ordersTableName: pulumi.Output<string>;
+  failedOrdersTableName: pulumi.Output<string>;
+  queueUrl: pulumi.Output<string>;
+  dlqUrl: pulumi.Output<string>;
+  stateMachineArn: pulumi.Output<string>;
+}
+
+/** Creates the four components for one stack's config. */
+export const createDofs = (config: StackConfig, name = 'dofs'): DofsOutputs & { components: { store: OrderStore; queue: FulfillmentQueue; orchestrator: Orchestrator; api: OrderApi } } => {
+  const functions = { logRetentionDays: config.logRetentionDays, logLevel: config.logLevel, tracing: config.tracing };
+  const store = new OrderStore(name, { pointInTimeRecovery: config.pointInTimeRecovery, deletionProtection: config.deletionProtection });
+  const queue = new FulfillmentQueue(name, {
+    ...functions,
+    store,
+    fulfillmentSuccessRate: config.fulfillmentSuccessRate,
+    maxReceiveCount: config.maxReceiveCount,
+    batchSize: config.fulfillmentBatchSize,
+    batchWindowSeconds: config.fulfillmentBatchWindowSeconds,
+    fulfillmentTimeoutSeconds: config.fulfillmentTimeoutSeconds,
+    faults: config.faults,
+  });
+  const orchestrator = new Orchestrator(name, {
+    ...functions,
+    store,
+    queue,
+    workflowType: config.workflowType,
+    workflowLogLevel: config.workflowLogLevel,
+    faults: config.faults,
+  });
+  const api = new OrderApi(name, {
+    ...functions,
+    store,
+    orchestrator,
+    throttleRateLimit: config.apiThrottleRateLimit,
+    throttleBurstLimit: config.apiThrottleBurstLimit,
+    faults: config.faults,
+  });
+  return {
+    components: { store, queue, orchestrator, api },
+    apiUrl: api.url,
+    ordersTableName: store.orders.name,
+    failedOrdersTableName: store.failedOrders.name,
+    queueUrl: queue.queue.url,
+    dlqUrl: queue.deadLetterQueue.url,
+    stateMachineArn: orchestrator.stateMachine.arn,
+  };
+};
+
+/** Reads and decodes this stack's config; a bad value stops the program before any resource exists. */
+export const loadConfig = (): StackConfig => decodeConfig(pulumi.runtime.allConfig(), pulumi.getStack());

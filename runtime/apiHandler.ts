@@ -1,0 +1,199 @@
+import { createHash, randomUUID } from 'crypto';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { isLeft } from 'fp-ts/Either';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type WorkflowInput, makeCodecs } from './codecs';
+import { IdempotencyConflictError, InvalidInputError, OrderNotFoundError, TransientError, classifyAwsError } from './errors';
+import { faultsOf, logLevelOf, readEnv } from './env';
+import { makeFaultInjector } from './faults';
+import { type HttpResponse, errorResponse, json, problemsOf, responseForError } from './http';
+import { type Logger, makeLogger } from './log';
+import { type OrderRecord, type OrderTables, makeOrderTables, toView } from './orders';
+
+/** CONTRACT.md: bodies over 32 KiB are refused. */
+export const MAX_BODY_BYTES = 32 * 1024;
+/** CONTRACT.md: 1-128 printable characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,128}$/;
+
+type Codecs = ReturnType<typeof makeCodecs>;
+
+/** What the api-handler's core needs from the world. */
+export interface ApiDeps {
+  readonly tables: Pick<OrderTables, 'get' | 'createAccepted' | 'markWorkflowStarted' | 'deleteUnstarted'>;
+  /** StartExecution with name = orderId; an execution of that name that exists already counts as started. */
+  readonly startExecution: (input: WorkflowInput) => Promise<void>;
+  readonly newId: () => string;
+  readonly now: () => string;
+  readonly log: Logger;
+}
+
+const header = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted && v !== undefined) return v;
+  return undefined;
+};
+
+/** JSON with sorted keys, so that the same body in another key order hashes the same. */
+export const canonicalJson = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(canonicalJson).join(',')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(v);
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The order id an Idempotency-Key stands for: a UUID-shaped digest, so replays find the same order. */
+export const orderIdForKey = (key: string): string => {
+  const h = sha256(`dofs-idempotency:${key}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+const ORDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** POST /orders: tier-1 validation, idempotency, the ACCEPTED record, then StartExecution. */
+export const acceptOrder =
+  (event: Pick<APIGatewayProxyEvent, 'headers' | 'body' | 'isBase64Encoded'>, codecs: Codecs) =>
+  async (deps: ApiDeps): Promise<HttpResponse> => {
+    const contentType = header(event, 'content-type');
+    if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
+      return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${contentType ? `'${contentType}'` : 'missing'}: send 'application/json'.`);
+    }
+    const text = event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_BODY_BYTES) {
+      return errorResponse(413, 'PAYLOAD_TOO_LARGE', `The body is ${bytes} bytes: at most ${MAX_BODY_BYTES} are allowed.`);
+    }
+    if (text.trim() === '') throw new InvalidInputError('The body is empty: send a JSON order object.', [{ path: '(body)', message: 'body is required' }]);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw new InvalidInputError('The body is not valid JSON.', [{ path: '(body)', message: (e as Error).message }]);
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      const kind = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+      throw new InvalidInputError(`The body is ${kind}: send a JSON object with customerId and items.`, [
+        { path: '(body)', message: `body is ${kind}: expected an object` },
+      ]);
+    }
+    const decoded = codecs.OrderRequest.decode(body);
+    if (isLeft(decoded)) throw new InvalidInputError('The order is not valid; see details.', problemsOf(decoded.left));
+    const request = decoded.right;
+
+    const key = header(event, 'idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new InvalidInputError('The Idempotency-Key header is not valid.', [
+        { path: 'headers.Idempotency-Key', message: `Idempotency-Key has ${key.length} characters: expected 1-128 printable ASCII characters` },
+      ]);
+    }
+    const now = deps.now();
+    const orderId = key === undefined ? deps.newId() : orderIdForKey(key);
+    const log = deps.log.with({ orderId });
+    const record: OrderRecord = {
+      orderId,
+      status: 'ACCEPTED',
+      customerId: request.customerId,
+      items: request.items,
+      createdAt: now,
+      updatedAt: now,
+      requestHash: sha256(canonicalJson(request)),
+    };
+    const accepted = json(202, { orderId, status: 'ACCEPTED' }, { Location: `/orders/${orderId}` });
+    const input = (r: OrderRecord): WorkflowInput => ({ orderId: r.orderId, customerId: r.customerId, items: [...r.items], acceptedAt: r.createdAt });
+
+    const created = await deps.tables.createAccepted(record);
+    if (!created.created) {
+      const existing = created.existing;
+      if (key === undefined) throw new TransientError(`order id ${orderId} collided; retry`);
+      if (existing.requestHash !== record.requestHash) {
+        throw new IdempotencyConflictError(
+          'This Idempotency-Key was already used with a different body: send a new key for a new order.',
+        );
+      }
+      if (!existing.workflowStarted && existing.status === 'ACCEPTED') {
+        log.warn('idempotent replay found the workflow not started; starting it');
+        await deps.startExecution(input(existing));
+        await deps.tables.markWorkflowStarted(orderId);
+      }
+      log.info('idempotent replay', { status: existing.status });
+      return accepted;
+    }
+    try {
+      await deps.startExecution(input(record));
+    } catch (e) {
+      log.error('StartExecution failed; removing the order so that nothing is left half-accepted', { error: (e as Error).name });
+      await deps.tables.deleteUnstarted(orderId);
+      throw classifyAwsError(e);
+    }
+    try {
+      await deps.tables.markWorkflowStarted(orderId);
+    } catch (e) {
+      // The execution runs; a replay would only start it again under the same name.
+      log.warn('could not flag the workflow as started', { error: (e as Error).name });
+    }
+    log.info('order accepted', { customerId: request.customerId, items: request.items.length });
+    return accepted;
+  };
+
+/** GET /orders/{orderId}. */
+export const getOrder = (orderId: string) => async (deps: Pick<ApiDeps, 'tables'>): Promise<HttpResponse> => {
+  const notFound = new OrderNotFoundError(`No order has the id '${orderId}'.`);
+  if (!ORDER_ID.test(orderId)) throw notFound;
+  const record = await deps.tables.get(orderId);
+  if (!record) throw notFound;
+  return json(200, toView(record));
+};
+
+/** Routes an API Gateway proxy event; every error becomes the contract's error body. */
+export const routeApiRequest =
+  (event: APIGatewayProxyEvent, codecs: Codecs) =>
+  async (deps: ApiDeps): Promise<HttpResponse> => {
+    try {
+      const route = `${event.httpMethod} ${event.resource}`;
+      if (route === 'POST /orders') return await acceptOrder(event, codecs)(deps);
+      if (route === 'GET /orders/{orderId}') return await getOrder(event.pathParameters?.orderId ?? '')(deps);
+      if (event.resource === '/orders' || event.resource === '/orders/{orderId}') {
+        return errorResponse(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} is not allowed on ${event.path}: use ${event.resource === '/orders' ? 'POST' : 'GET'}.`);
+      }
+      return errorResponse(404, 'NOT_FOUND', `There is no route ${event.httpMethod} ${event.path}: use POST /orders or GET /orders/{orderId}.`);
+    } catch (e) {
+      const err = classifyAwsError(e);
+      const res = responseForError(err);
+      if (res.statusCode >= 500) deps.log.error('request failed', { error: (err as Error)?.name, message: (err as Error)?.message });
+      return res;
+    }
+  };
+
+/** Lambda entry point: one-time setup (clients, codecs, env), then a thin adapter per request. */
+export const apiHandlerFactory = () => {
+  const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE', 'STATE_MACHINE_ARN']);
+  const codecs = makeCodecs();
+  const baseLog = makeLogger('api-handler', logLevelOf());
+  const inject = makeFaultInjector(faultsOf());
+  const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
+  const sfn = new SFNClient({});
+  const startExecution = async (input: WorkflowInput) => {
+    try {
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: input.orderId, input: JSON.stringify(input) }));
+    } catch (e) {
+      if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
+    }
+  };
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<HttpResponse> => {
+    const log = baseLog.with({ requestId: context.awsRequestId });
+    await inject('api-handler');
+    return routeApiRequest(event, codecs)({
+      tables,
+      startExecution,
+      newId: randomUUID,
+      now: () => new Date().toISOString(),
+      log,
+    });
+  };
+};

@@ -1,0 +1,90 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type FulfillmentMessage, makeCodecs } from './codecs';
+import { faultsOf, logLevelOf, readEnv } from './env';
+import { makeFaultInjector } from './faults';
+import { decodeOrThrow } from './http';
+import { type Logger, makeLogger } from './log';
+import { type OrderTables, makeOrderTables } from './orders';
+
+export interface DlqDeps {
+  readonly tables: Pick<OrderTables, 'markFailed' | 'recordUnreadable'>;
+  readonly now: () => string;
+  readonly log: Logger;
+  readonly inject: (where: string) => Promise<void>;
+}
+
+/**
+ * Records each dead-lettered message: the order becomes FAILED with PROCESSING_ERROR and gets its one
+ * failed-orders record. A message that names no order is recorded under `unreadable#<messageId>`, so
+ * nothing is lost. An order that finished meanwhile is left as it is.
+ */
+export const recordDeadLetters =
+  (records: readonly SQSRecord[], decode: (body: unknown) => FulfillmentMessage) =>
+  async (deps: DlqDeps): Promise<SQSBatchResponse> => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of records) {
+      const log = deps.log.with({ messageId: record.messageId });
+      try {
+        await deps.inject('dlq-handler');
+        const now = deps.now();
+        let message: FulfillmentMessage;
+        try {
+          message = decode(JSON.parse(record.body));
+        } catch (e) {
+          await deps.tables.recordUnreadable({
+            orderId: `unreadable#${record.messageId}`,
+            customerId: '',
+            failureReason: 'PROCESSING_ERROR',
+            stage: 'DEAD_LETTER',
+            error: 'UnreadableMessage',
+            cause: `${(e as Error).message}; body: ${record.body.slice(0, 1000)}`,
+            items: '[]',
+            failedAt: now,
+          });
+          log.error('dead letter names no order; recorded as unreadable', { failureKind: 'system' });
+          continue;
+        }
+        const changed = await deps.tables.markFailed(
+          {
+            orderId: message.orderId,
+            customerId: message.customerId,
+            failureReason: 'PROCESSING_ERROR',
+            stage: 'DEAD_LETTER',
+            error: 'MaxReceiveCountExceeded',
+            cause: `fulfillment failed ${record.attributes?.ApproximateReceiveCount ?? 'several'} times`,
+            items: JSON.stringify(message.items),
+            failedAt: now,
+          },
+          ['ACCEPTED', 'PENDING'],
+        );
+        log.with({ orderId: message.orderId }).error(changed ? 'order failed after its retries' : 'dead letter for a finished order; ignored', {
+          failureKind: 'system',
+          outcome: changed ? 'PROCESSING_ERROR' : 'ALREADY_FINISHED',
+        });
+        if (changed) log.metric('DeadLetteredOrders', 1, { Function: 'dlq-handler' });
+      } catch (e) {
+        log.error('could not record the dead letter; it stays on the DLQ', { error: (e as Error)?.name, message: (e as Error)?.message });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  };
+
+/** Lambda entry point of the dlq-handler. */
+export const dlqHandlerFactory = () => {
+  const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE']);
+  const codecs = makeCodecs();
+  const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'dead letter is not an order');
+  const baseLog = makeLogger('dlq-handler', logLevelOf());
+  const inject = makeFaultInjector(faultsOf());
+  const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    recordDeadLetters(event.Records, decode)({
+      tables,
+      now: () => new Date().toISOString(),
+      log: baseLog.with({ requestId: context.awsRequestId }),
+      inject,
+    });
+};

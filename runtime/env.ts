@@ -1,0 +1,31 @@
+import { ConfigError } from './errors';
+import type { FunctionFaults } from './faults';
+import type { LogLevel } from './log';
+
+/** Reads the named environment variables; a missing one is a deployment mistake, reported all at once. */
+export const readEnv = <K extends string>(names: readonly K[], env: NodeJS.ProcessEnv = process.env): Record<K, string> => {
+  const missing = names.filter((n) => !env[n]);
+  if (missing.length > 0) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);
+  return Object.fromEntries(names.map((n) => [n, env[n] as string])) as Record<K, string>;
+};
+
+/** LOG_LEVEL, default INFO. */
+export const logLevelOf = (env: NodeJS.ProcessEnv = process.env): LogLevel => {
+  const v = env.LOG_LEVEL ?? 'INFO';
+  if (v !== 'DEBUG' && v !== 'INFO' && v !== 'WARN' && v !== 'ERROR') {
+    throw new ConfigError(`LOG_LEVEL is '${v}': expected DEBUG, INFO, WARN or ERROR`);
+  }
+  return v;
+};
+
+/** DOFS_FAULTS: this function's fault settings as JSON, absent when fault injection is off. */
+export const faultsOf = (env: NodeJS.ProcessEnv = process.env): FunctionFaults => {
+  const raw = env.DOFS_FAULTS;
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as FunctionFaults;
+    return { errorRate: parsed.errorRate, timeoutRate: parsed.timeoutRate };
+  } catch {
+    throw new ConfigError(`DOFS_FAULTS is '${raw}': expected JSON like {"errorRate":0.1}`);
+  }
+};

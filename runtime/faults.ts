@@ -1,0 +1,22 @@
+import { TransientError } from './errors';
+
+/** The fault settings of one function, from the `DOFS_FAULTS` environment variable. */
+export interface FunctionFaults {
+  readonly errorRate?: number;
+  readonly timeoutRate?: number;
+}
+
+/**
+ * Fault injection for tests: throws a {@link TransientError} with probability `errorRate`, or hangs past
+ * the function's timeout with probability `timeoutRate`. Never configured on protected stacks.
+ */
+export const makeFaultInjector =
+  (faults: FunctionFaults, random: () => number = Math.random, hangMs = 15 * 60 * 1000) =>
+  async (where: string): Promise<void> => {
+    if ((faults.errorRate ?? 0) > 0 && random() < faults.errorRate!) {
+      throw new TransientError(`injected fault in ${where}`);
+    }
+    if ((faults.timeoutRate ?? 0) > 0 && random() < faults.timeoutRate!) {
+      await new Promise((resolve) => setTimeout(resolve, hangMs));
+    }
+  };

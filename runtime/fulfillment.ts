@@ -1,0 +1,113 @@
+import { createHash } from 'crypto';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type FulfillmentMessage, makeCodecs } from './codecs';
+import { ConfigError } from './errors';
+import { faultsOf, logLevelOf, readEnv } from './env';
+import { makeFaultInjector } from './faults';
+import { decodeOrThrow } from './http';
+import { type Logger, makeLogger } from './log';
+import { type OrderTables, makeOrderTables } from './orders';
+
+/** A stable number in [0, 1) for an order id: the same order always has the same business outcome. */
+export const outcomeScore = (orderId: string): number =>
+  parseInt(createHash('sha256').update(orderId).digest('hex').slice(0, 8), 16) / 0x1_0000_0000;
+
+/** CONTRACT.md: fulfilled iff the score falls below the success rate. */
+export const isFulfilled = (orderId: string, successRate: number): boolean => outcomeScore(orderId) < successRate;
+
+export interface FulfillmentDeps {
+  readonly tables: Pick<OrderTables, 'markFulfilled' | 'markFailed'>;
+  readonly successRate: number;
+  readonly now: () => string;
+  readonly log: Logger;
+  /** Fault injection, per record. */
+  readonly inject: (where: string) => Promise<void>;
+}
+
+/** What happened to one message. */
+export type RecordOutcome = 'FULFILLED' | 'OUT_OF_STOCK' | 'ALREADY_FINISHED';
+
+/** Processes one message. Business failure is final; a thrown error is a system failure (redelivered). */
+export const fulfillOne = async (message: FulfillmentMessage, deps: FulfillmentDeps): Promise<RecordOutcome> => {
+  await deps.inject('fulfillment');
+  const now = deps.now();
+  if (isFulfilled(message.orderId, deps.successRate)) {
+    return (await deps.tables.markFulfilled(message.orderId, now)) ? 'FULFILLED' : 'ALREADY_FINISHED';
+  }
+  const changed = await deps.tables.markFailed(
+    {
+      orderId: message.orderId,
+      customerId: message.customerId,
+      failureReason: 'OUT_OF_STOCK',
+      stage: 'FULFILLMENT',
+      items: JSON.stringify(message.items),
+      failedAt: now,
+    },
+    ['PENDING'],
+  );
+  return changed ? 'OUT_OF_STOCK' : 'ALREADY_FINISHED';
+};
+
+/**
+ * A batch with partial failures: each record that throws is reported in `batchItemFailures`, so SQS
+ * redelivers only those; the others are deleted.
+ */
+export const fulfillBatch =
+  (records: readonly SQSRecord[], decode: (body: unknown) => FulfillmentMessage) =>
+  async (deps: FulfillmentDeps): Promise<SQSBatchResponse> => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of records) {
+      let log = deps.log.with({ messageId: record.messageId, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) });
+      try {
+        let body: unknown;
+        try {
+          body = JSON.parse(record.body);
+        } catch {
+          body = record.body;
+        }
+        const message = decode(body);
+        log = log.with({ orderId: message.orderId });
+        const outcome = await fulfillOne(message, { ...deps, log });
+        if (outcome === 'OUT_OF_STOCK') {
+          log.warn('business failure: out of stock', { outcome, failureKind: 'business' });
+          log.metric('BusinessFailures', 1, { Function: 'fulfillment', Reason: 'OUT_OF_STOCK' });
+        } else {
+          log.info(outcome === 'FULFILLED' ? 'order fulfilled' : 'order already finished; redelivery ignored', { outcome });
+          if (outcome === 'FULFILLED') log.metric('OrdersFulfilled', 1, { Function: 'fulfillment' });
+        }
+      } catch (e) {
+        log.error('system failure: the message will be redelivered', {
+          failureKind: 'system',
+          error: (e as Error)?.name,
+          message: (e as Error)?.message,
+        });
+        log.metric('SystemFailures', 1, { Function: 'fulfillment' });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  };
+
+/** Lambda entry point of the fulfillment function. */
+export const fulfillmentFactory = () => {
+  const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE', 'FULFILLMENT_SUCCESS_RATE']);
+  const successRate = Number(env.FULFILLMENT_SUCCESS_RATE);
+  if (!(successRate >= 0 && successRate <= 1)) {
+    throw new ConfigError(`FULFILLMENT_SUCCESS_RATE is '${env.FULFILLMENT_SUCCESS_RATE}': expected a number from 0 to 1`);
+  }
+  const codecs = makeCodecs();
+  const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'queue message is not an order');
+  const baseLog = makeLogger('fulfillment', logLevelOf());
+  const inject = makeFaultInjector(faultsOf());
+  const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    fulfillBatch(event.Records, decode)({
+      tables,
+      successRate,
+      now: () => new Date().toISOString(),
+      log: baseLog.with({ requestId: context.awsRequestId }),
+      inject,
+    });
+};

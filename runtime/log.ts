@@ -1,0 +1,50 @@
+/**
+ * Structured JSON logs: one object per line with level, function, request id and orderId, and
+ * CloudWatch Embedded Metric Format lines for counters. Hand-written rather than Powertools Logger
+ * because it is 40 lines, adds nothing to every bundle, and prints the same locally as on AWS.
+ */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger whose lines all carry `fields` (e.g. the orderId). */
+  with(fields: Record<string, unknown>): Logger;
+  /** Counts `count` of `metric` in namespace DOFS with the given dimensions (EMF). */
+  metric(metric: string, count: number, dimensions: Record<string, string>): void;
+}
+
+export const makeLogger = (
+  service: string,
+  level: LogLevel,
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+): Logger => {
+  const emit = (l: LogLevel, message: string, fields?: Record<string, unknown>) => {
+    if (RANK[l] < RANK[level]) return;
+    write(JSON.stringify({ timestamp: new Date().toISOString(), level: l, service, message, ...base, ...fields }));
+  };
+  return {
+    debug: (m, f) => emit('DEBUG', m, f),
+    info: (m, f) => emit('INFO', m, f),
+    warn: (m, f) => emit('WARN', m, f),
+    error: (m, f) => emit('ERROR', m, f),
+    with: (fields) => makeLogger(service, level, { ...base, ...fields }, write),
+    metric: (metric, count, dimensions) =>
+      write(
+        JSON.stringify({
+          _aws: {
+            Timestamp: Date.now(),
+            CloudWatchMetrics: [{ Namespace: 'DOFS', Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: metric, Unit: 'Count' }] }],
+          },
+          service,
+          ...base,
+          ...dimensions,
+          [metric]: count,
+        }),
+      ),
+  };
+};

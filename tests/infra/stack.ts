@@ -1,0 +1,192 @@
+import * as pulumi from '@pulumi/pulumi';
+import { type Recorded, policyOf, resolve, synth } from './harness';
+
+type Synth = Awaited<ReturnType<typeof synth>>;
+
+const FUNCTIONS = ['fulfillment', 'dlq-handler', 'validator', 'store-order', 'handler'];
+
+/** Assertions every stack must pass; per-stack differences are asserted in each stack's file. */
+export const describeStack = (stack: string, more: (get: () => Synth) => void) =>
+  describe(`the ${stack} stack`, () => {
+    let s: Synth;
+    beforeAll(async () => {
+      s = await synth(stack);
+    }, 60000);
+
+    it('declares the four components and their resources', () => {
+      const count = (t: string) => s.ofType(t).length;
+      expect(count('dofs:index:OrderStore')).toBe(1);
+      expect(count('dofs:index:FulfillmentQueue')).toBe(1);
+      expect(count('dofs:index:Orchestrator')).toBe(1);
+      expect(count('dofs:index:OrderApi')).toBe(1);
+      expect(count('aws:dynamodb/table:Table')).toBe(2);
+      expect(count('aws:sqs/queue:Queue')).toBe(2);
+      expect(count('aws:lambda/function:Function')).toBe(5);
+      expect(count('aws:sfn/stateMachine:StateMachine')).toBe(1);
+      expect(count('aws:lambda/eventSourceMapping:EventSourceMapping')).toBe(2);
+      expect(count('aws:apigateway/restApi:RestApi')).toBe(1);
+    });
+
+    it('parents every resource under its component', async () => {
+      const { store, queue, orchestrator, api } = s.dofs.components;
+      const urns = await resolve(
+        pulumi.all({
+          orders: store.orders.urn,
+          queue: queue.queue.urn,
+          fulfillment: queue.fulfillment.urn,
+          fulfillmentFn: queue.fulfillment.function.urn,
+          workflow: orchestrator.stateMachine.urn,
+          validator: orchestrator.validator.urn,
+          api: api.api.urn,
+          handler: api.handler.urn,
+        }),
+      );
+      expect(urns.orders).toContain('dofs:index:OrderStore$aws:dynamodb/table:Table::dofs-orders');
+      expect(urns.queue).toContain('dofs:index:FulfillmentQueue$aws:sqs/queue:Queue::dofs-orders');
+      // The mock monitor keeps only the nearest parent's type in a URN, so nesting is checked one level at a time.
+      expect(urns.fulfillment).toContain('dofs:index:FulfillmentQueue$dofs:index:InlineFunction::dofs-fulfillment');
+      expect(urns.fulfillmentFn).toContain('dofs:index:InlineFunction$aws:lambda/function:Function::dofs-fulfillment-fn');
+      expect(urns.workflow).toContain('dofs:index:Orchestrator$aws:sfn/stateMachine:StateMachine::dofs-workflow');
+      expect(urns.validator).toContain('dofs:index:Orchestrator$dofs:index:InlineFunction::dofs-validator');
+      expect(urns.api).toContain('dofs:index:OrderApi$aws:apigateway/restApi:RestApi');
+      expect(urns.handler).toContain('dofs:index:OrderApi$dofs:index:InlineFunction::dofs-handler');
+    });
+
+    it('gives every function its own role and never the default *FullAccess policies', () => {
+      expect(s.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toEqual([]);
+      const fns = s.ofType('aws:lambda/function:Function');
+      for (const fn of fns) {
+        expect(fn.inputs.role).toMatch(/^arn:aws:iam:.*-role$/);
+        expect(fn.inputs.runtime).toBe('nodejs22.x');
+        expect(fn.inputs.architectures).toEqual(['arm64']);
+        expect(fn.inputs.loggingConfig).toMatchObject({ logFormat: 'JSON' });
+        expect(fn.inputs.tracingConfig).toEqual({ mode: s.config.tracing ? 'Active' : 'PassThrough' });
+      }
+      const roles = s.ofType('aws:iam/role:Role').map((r) => r.name);
+      for (const f of FUNCTIONS) expect(roles.some((r) => r.endsWith(`${f}-role`))).toBe(true);
+    });
+
+    it('grants each function and the state machine exactly what it uses', () => {
+      const policy = (name: string) => {
+        const p = policyOf(s.named('aws:iam/rolePolicy:RolePolicy', name));
+        return Object.fromEntries(p.Statement.map((st) => [st.Action.join(','), st.Resource]));
+      };
+      const orders = 'arn:aws:dynamodb:eu-west-1:123456789012:table/dofs-orders';
+      const failed = 'arn:aws:dynamodb:eu-west-1:123456789012:table/dofs-failed-orders';
+      const xray = s.config.tracing ? { 'xray:PutTraceSegments,xray:PutTelemetryRecords': ['*'] } : {};
+      const logs = (fn: string) => ({ 'logs:CreateLogStream,logs:PutLogEvents': [`arn:aws:logs:eu-west-1:123456789012:log-group:dofs-${fn}-logs:*`] });
+      expect(policy('dofs-validator-policy')).toEqual({ ...logs('validator'), ...xray });
+      expect(policy('dofs-store-order-policy')).toEqual({
+        'dynamodb:GetItem': [orders],
+        'dynamodb:PutItem,dynamodb:UpdateItem': [orders],
+        ...logs('store-order'),
+        ...xray,
+      });
+      expect(policy('dofs-fulfillment-policy')).toEqual({
+        'dynamodb:UpdateItem': [orders],
+        'dynamodb:PutItem': [failed],
+        'sqs:ReceiveMessage,sqs:DeleteMessage,sqs:GetQueueAttributes': ['arn:aws:sqs:eu-west-1:123456789012:dofs-orders'],
+        ...logs('fulfillment'),
+        ...xray,
+      });
+      expect(policy('dofs-dlq-handler-policy')).toEqual({
+        'dynamodb:UpdateItem': [orders],
+        'dynamodb:PutItem': [failed],
+        'sqs:ReceiveMessage,sqs:DeleteMessage,sqs:GetQueueAttributes': ['arn:aws:sqs:eu-west-1:123456789012:dofs-dlq'],
+        ...logs('dlq-handler'),
+        ...xray,
+      });
+      expect(policy('dofs-handler-policy')).toEqual({
+        'dynamodb:GetItem': [orders],
+        'dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:DeleteItem': [orders],
+        'states:StartExecution': ['arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow'],
+        'states:DescribeExecution': ['arn:aws:states:eu-west-1:123456789012:execution:dofs-workflow:*'],
+        ...logs('handler'),
+        ...xray,
+      });
+      const workflow = policy('dofs-workflow-policy');
+      expect(workflow['lambda:InvokeFunction']).toEqual([
+        'arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator-fn',
+        'arn:aws:lambda:eu-west-1:123456789012:function:dofs-store-order-fn',
+      ]);
+      expect(workflow['sqs:SendMessage']).toEqual(['arn:aws:sqs:eu-west-1:123456789012:dofs-orders']);
+      expect(workflow['dynamodb:UpdateItem']).toEqual([orders]);
+      expect(workflow['dynamodb:PutItem']).toEqual([failed]);
+      // No wildcard action anywhere; "*" resources only for the log-delivery and X-Ray actions AWS requires it for.
+      for (const p of s.ofType('aws:iam/rolePolicy:RolePolicy')) {
+        for (const st of policyOf(p).Statement) {
+          for (const a of st.Action) expect(a).not.toMatch(/\*/);
+          if (st.Resource.includes('*')) expect(st.Action.every((a) => a.startsWith('xray:') || a.startsWith('logs:'))).toBe(true);
+        }
+      }
+    });
+
+    it('encrypts tables and queues, redrives to the DLQ, and keeps visibility ≥ 6× the function timeout', () => {
+      for (const t of s.ofType('aws:dynamodb/table:Table')) {
+        expect(t.inputs.serverSideEncryption).toEqual({ enabled: true });
+        expect(t.inputs.billingMode).toBe('PAY_PER_REQUEST');
+      }
+      const orders = s.named('aws:sqs/queue:Queue', 'dofs-orders');
+      const dlq = s.named('aws:sqs/queue:Queue', 'dofs-dlq');
+      expect(orders.inputs.sqsManagedSseEnabled).toBe(true);
+      expect(dlq.inputs.sqsManagedSseEnabled).toBe(true);
+      expect(JSON.parse(orders.inputs.redrivePolicy)).toEqual({
+        deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:123456789012:dofs-dlq',
+        maxReceiveCount: s.config.maxReceiveCount,
+      });
+      const fulfillment = s.named('aws:lambda/function:Function', 'dofs-fulfillment-fn');
+      expect(orders.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * fulfillment.inputs.timeout);
+      for (const p of s.ofType('aws:sqs/queuePolicy:QueuePolicy')) {
+        expect(JSON.parse(p.inputs.policy).Statement).toEqual([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]);
+      }
+      const mapping = s.ofType('aws:lambda/eventSourceMapping:EventSourceMapping').find((m) => m.name === 'dofs-fulfillment-source')!;
+      expect(mapping.inputs).toMatchObject({
+        functionResponseTypes: ['ReportBatchItemFailures'],
+        batchSize: s.config.fulfillmentBatchSize,
+        maximumBatchingWindowInSeconds: s.config.fulfillmentBatchWindowSeconds,
+      });
+    });
+
+    it('validates POST bodies with the model generated from the OrderRequest codec, and throttles the stage', () => {
+      const model = s.ofType('aws:apigateway/model:Model')[0];
+      const schema = JSON.parse(model.inputs.schema);
+      expect(schema).toMatchObject({ type: 'object', additionalProperties: false, required: ['customerId', 'items'] });
+      const post = s.named('aws:apigateway/method:Method', 'dofs-post-orders');
+      expect(post.inputs.requestModels).toEqual({ 'application/json': 'OrderRequest' });
+      expect(s.ofType('aws:apigateway/requestValidator:RequestValidator')[0].inputs).toMatchObject({ validateRequestBody: true });
+      const settings = s.ofType('aws:apigateway/methodSettings:MethodSettings')[0];
+      expect(settings.inputs.settings).toMatchObject({
+        throttlingRateLimit: s.config.apiThrottleRateLimit,
+        throttlingBurstLimit: s.config.apiThrottleBurstLimit,
+      });
+      const stage = s.ofType('aws:apigateway/stage:Stage')[0];
+      expect(stage.inputs.accessLogSettings.destinationArn).toMatch(/access-logs$/);
+      expect(stage.inputs.xrayTracingEnabled).toBe(s.config.tracing);
+      const permission = s.ofType('aws:lambda/permission:Permission')[0];
+      expect(permission.inputs).toMatchObject({ principal: 'apigateway.amazonaws.com', action: 'lambda:InvokeFunction' });
+      expect(permission.inputs.sourceArn).toMatch(/^arn:aws:execute-api:.*\/\*\/\*\/orders\*$/);
+    });
+
+    it('renders the state machine with logging, tracing and the configured type', () => {
+      const sm = s.ofType('aws:sfn/stateMachine:StateMachine')[0];
+      expect(sm.inputs.type).toBe(s.config.workflowType);
+      expect(sm.inputs.tracingConfiguration).toEqual({ enabled: s.config.tracing });
+      expect(sm.inputs.loggingConfiguration.level).toBe(s.config.workflowLogLevel);
+      const definition = JSON.parse(sm.inputs.definition);
+      expect(definition.StartAt).toBe('ValidateOrder');
+      expect(definition.States.ValidateOrder.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator-fn');
+      expect(definition.States.SendToQueue.Parameters.QueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dofs-orders');
+    });
+
+    it('sets retention on every log group from config', () => {
+      const groups = s.ofType('aws:cloudwatch/logGroup:LogGroup');
+      expect(groups).toHaveLength(7);
+      for (const g of groups) expect(g.inputs.retentionInDays).toBe(s.config.logRetentionDays);
+    });
+
+    more(() => s);
+  });
+
+export type { Recorded };
