@@ -165,7 +165,7 @@ export const routeApiRequest =
     } catch (e) {
       const err = classifyAwsError(e);
       const res = responseForError(err);
-      if (res.statusCode >= 500) deps.log.error('request failed', { error: (err as Error)?.name, message: (err as Error)?.message });
+      if (res.statusCode >= 500) deps.log.error('request failed', { error: (err as Error)?.name, errorMessage: (err as Error)?.message });
       return res;
     }
   };

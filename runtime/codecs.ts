@@ -63,7 +63,7 @@ export const makeCodecs = () => {
             return t.failures(
               extra.map((k) => ({
                 value: (u as Record<string, unknown>)[k],
-                context: [...c, { key: k, type: t.never, actual: (u as Record<string, unknown>)[k] }],
+                context: [...c, { key: '', type: base, actual: u }, { key: k, type: t.never, actual: (u as Record<string, unknown>)[k] }],
                 message: `unknown field '${k}'; allowed fields: ${[...known].join(', ')}`,
               })),
             );

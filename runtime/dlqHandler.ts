@@ -65,7 +65,7 @@ export const recordDeadLetters =
         });
         if (changed) log.metric('DeadLetteredOrders', 1, { Function: 'dlq-handler' });
       } catch (e) {
-        log.error('could not record the dead letter; it stays on the DLQ', { error: (e as Error)?.name, message: (e as Error)?.message });
+        log.error('could not record the dead letter; it stays on the DLQ', { error: (e as Error)?.name, errorMessage: (e as Error)?.message });
         failures.push({ itemIdentifier: record.messageId });
       }
     }

@@ -81,7 +81,7 @@ export const fulfillBatch =
         log.error('system failure: the message will be redelivered', {
           failureKind: 'system',
           error: (e as Error)?.name,
-          message: (e as Error)?.message,
+          errorMessage: (e as Error)?.message,
         });
         log.metric('SystemFailures', 1, { Function: 'fulfillment' });
         failures.push({ itemIdentifier: record.messageId });

@@ -1,5 +1,6 @@
 import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
+import { SCHEMA_HINT } from './codecs';
 import { InvalidInputError } from './errors';
 
 /** One problem of a request, as the error body lists it. */
@@ -57,13 +58,19 @@ const show = (v: unknown): string => {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
 
+/** Intersections (and strict objects, which wrap one) add index keys that are not part of a field path. */
+const isIntersection = (type: t.Decoder<unknown, unknown>): boolean => {
+  const tagged = type as unknown as { _tag?: string } & Record<string, { object?: unknown } | undefined>;
+  return tagged._tag === 'IntersectionType' || tagged[SCHEMA_HINT]?.object !== undefined;
+};
+
 /** io-ts errors as problems with dotted paths (`items.0.quantity`), each naming the value and what is allowed. */
 export const problemsOf = (errors: t.Errors): Problem[] => {
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const e of errors) {
     const path = e.context
-      .filter((c, i) => c.key !== '' && (i === 0 || (e.context[i - 1].type as { _tag?: string })._tag !== 'IntersectionType'))
+      .filter((c, i) => c.key !== '' && (i === 0 || !isIntersection(e.context[i - 1].type)))
       .map((c) => c.key)
       .join('.');
     const expected = e.context[e.context.length - 1].type.name;

@@ -25,7 +25,7 @@ export const makeLogger = (
 ): Logger => {
   const emit = (l: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (RANK[l] < RANK[level]) return;
-    write(JSON.stringify({ timestamp: new Date().toISOString(), level: l, service, message, ...base, ...fields }));
+    write(JSON.stringify({ timestamp: new Date().toISOString(), level: l, service, ...base, ...fields, message }));
   };
   return {
     debug: (m, f) => emit('DEBUG', m, f),

@@ -1,0 +1,189 @@
+import { type ApiDeps, MAX_BODY_BYTES, orderIdForKey, routeApiRequest } from '../../runtime/apiHandler';
+import { makeCodecs, type WorkflowInput } from '../../runtime/codecs';
+import { TransientError } from '../../runtime/errors';
+import { makeLogger } from '../../runtime/log';
+import { makeOrderTables } from '../../runtime/orders';
+import { type Dynamo, startDynamo } from '../support/dynamo';
+import { apiEvent } from '../support/events';
+
+const codecs = makeCodecs();
+const validBody = { customerId: 'CUST-00042', items: [{ productId: 'SKU-1001', quantity: 2, unitPrice: 19.99 }] };
+
+let dynamo: Dynamo;
+beforeAll(async () => {
+  dynamo = await startDynamo();
+});
+afterAll(async () => dynamo.stop());
+
+/** Real tables on dynalite; StartExecution is recorded (or made to fail). */
+const world = (startFails = false) => {
+  const started: WorkflowInput[] = [];
+  const lines: string[] = [];
+  let n = 0;
+  const deps: ApiDeps = {
+    tables: makeOrderTables(dynamo.db, dynamo.ordersTable, dynamo.failedOrdersTable),
+    startExecution: async (input) => {
+      if (startFails) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      started.push(input);
+    },
+    newId: () => `00000000-0000-4000-8000-${String(Date.now() % 1e6).padStart(6, '0')}${String(++n).padStart(6, '0')}`,
+    now: () => '2026-11-25T00:00:00.000Z',
+    log: makeLogger('api-handler', 'DEBUG', {}, (l) => lines.push(l)),
+  };
+  return { deps, started, lines };
+};
+
+const post = (body: string | null, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
+  apiEvent('POST', '/orders', { body, headers });
+const call = async (event: ReturnType<typeof apiEvent>, w = world()) => {
+  const res = await routeApiRequest(event, codecs)(w.deps);
+  return { ...res, json: JSON.parse(res.body) };
+};
+
+describe('POST /orders', () => {
+  it('accepts a valid order: 202, Location, ACCEPTED stored, workflow started with name = orderId', async () => {
+    const w = world();
+    const res = await call(post(JSON.stringify(validBody)), w);
+    expect(res.statusCode).toBe(202);
+    expect(res.json).toEqual({ orderId: expect.any(String), status: 'ACCEPTED' });
+    expect(res.headers.Location).toBe(`/orders/${res.json.orderId}`);
+    expect(w.started).toEqual([{ orderId: res.json.orderId, ...validBody, acceptedAt: '2026-11-25T00:00:00.000Z' }]);
+    const stored = await w.deps.tables.get(res.json.orderId);
+    expect(stored).toMatchObject({ status: 'ACCEPTED', workflowStarted: true, customerId: 'CUST-00042' });
+    expect(w.lines.every((l) => JSON.parse(l).orderId === res.json.orderId)).toBe(true);
+  });
+
+  it.each([
+    ['malformed JSON', '{"customerId": ', '(body)'],
+    ['an empty body', '', '(body)'],
+    ['null', 'null', '(body)'],
+    ['an array', '[]', '(body)'],
+    ['a scalar', '42', '(body)'],
+    ['a missing customerId', JSON.stringify({ items: validBody.items }), 'customerId'],
+    ['an empty customerId', JSON.stringify({ ...validBody, customerId: '' }), 'customerId'],
+    ['a 65-character customerId', JSON.stringify({ ...validBody, customerId: 'C'.repeat(65) }), 'customerId'],
+    ['an unknown top-level field', JSON.stringify({ ...validBody, coupon: 'X' }), 'coupon'],
+    ['no items', JSON.stringify({ ...validBody, items: [] }), 'items'],
+    ['51 items', JSON.stringify({ ...validBody, items: Array.from({ length: 51 }, (_, i) => ({ productId: `P${i}`, quantity: 1 })) }), 'items'],
+    ['items not an array', JSON.stringify({ ...validBody, items: {} }), 'items'],
+    ['quantity 0', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 0 }] }), 'items.0.quantity'],
+    ['quantity 1.5', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 1.5 }] }), 'items.0.quantity'],
+    ['quantity as a string', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: '2' }] }), 'items.0.quantity'],
+    ['a negative unitPrice', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 1, unitPrice: -1 }] }), 'items.0.unitPrice'],
+    ['an unknown item field', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 1, color: 'red' }] }), 'items.0.color'],
+    ['an empty productId', JSON.stringify({ ...validBody, items: [{ productId: '', quantity: 1 }] }), 'items.0.productId'],
+  ])('refuses %s with 400 VALIDATION_ERROR naming the field', async (_, body, path) => {
+    const w = world();
+    const res = await call(post(body), w);
+    expect(res.statusCode).toBe(400);
+    expect(res.json.error.code).toBe('VALIDATION_ERROR');
+    expect(res.json.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    expect(w.started).toEqual([]);
+    expect(res.body).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('names the value and what is allowed', async () => {
+    const res = await call(post(JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 0 }] })));
+    expect(res.json.error.details).toEqual([{ path: 'items.0.quantity', message: 'items.0.quantity is 0: expected integer >= 1' }]);
+  });
+
+  it('refuses a non-JSON content type with 415 and a body over 32 KiB with 413', async () => {
+    expect((await call(post(JSON.stringify(validBody), { 'Content-Type': 'text/plain' }))).statusCode).toBe(415);
+    expect((await call(post(JSON.stringify(validBody), {}))).json.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const big = JSON.stringify({ ...validBody, customerId: 'x'.repeat(MAX_BODY_BYTES) });
+    const res = await call(post(big));
+    expect(res.statusCode).toBe(413);
+    expect(res.json.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('replays the same Idempotency-Key and body: same orderId, no second workflow', async () => {
+    const w = world();
+    const headers = { 'content-type': 'application/json', 'Idempotency-Key': `key-${Date.now()}` };
+    const first = await call(post(JSON.stringify(validBody), headers), w);
+    // The same body with keys in another order is the same request.
+    const second = await call(post(JSON.stringify({ items: validBody.items, customerId: validBody.customerId }), headers), w);
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(202);
+    expect(second.json.orderId).toBe(first.json.orderId);
+    expect(first.json.orderId).toBe(orderIdForKey(headers['Idempotency-Key']));
+    expect(w.started).toHaveLength(1);
+  });
+
+  it('answers 409 IDEMPOTENCY_CONFLICT for the same key with a different body', async () => {
+    const w = world();
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': `conflict-${Date.now()}` };
+    await call(post(JSON.stringify(validBody), headers), w);
+    const res = await call(post(JSON.stringify({ ...validBody, customerId: 'CUST-99999' }), headers), w);
+    expect(res.statusCode).toBe(409);
+    expect(res.json.error.code).toBe('IDEMPOTENCY_CONFLICT');
+    expect(w.started).toHaveLength(1);
+  });
+
+  it('refuses an Idempotency-Key over 128 characters', async () => {
+    const res = await call(post(JSON.stringify(validBody), { 'Content-Type': 'application/json', 'Idempotency-Key': 'k'.repeat(129) }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json.error.details[0].path).toBe('headers.Idempotency-Key');
+  });
+
+  it('when StartExecution fails: 503 with Retry-After, and the order is removed, not left ACCEPTED', async () => {
+    const w = world(true);
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': `throttled-${Date.now()}` };
+    const res = await call(post(JSON.stringify(validBody), headers), w);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['Retry-After']).toBe('1');
+    expect(await w.deps.tables.get(orderIdForKey(headers['Idempotency-Key']))).toBeUndefined();
+    // The client's retry with the same key now succeeds.
+    const retry = world();
+    expect((await call(post(JSON.stringify(validBody), headers), retry)).statusCode).toBe(202);
+    expect(retry.started).toHaveLength(1);
+  });
+
+  it('hides internal errors behind a 500 with no message from inside', async () => {
+    const w = world();
+    const deps = { ...w.deps, tables: { ...w.deps.tables, createAccepted: async () => { throw new Error('secret internals'); } } };
+    const res = await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps);
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('secret');
+    expect(JSON.parse(res.body).error.code).toBe('INTERNAL_ERROR');
+  });
+
+  it('maps a transient store failure to 503', async () => {
+    const w = world();
+    const deps = { ...w.deps, tables: { ...w.deps.tables, createAccepted: async () => { throw new TransientError('throttled'); } } };
+    expect((await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps)).statusCode).toBe(503);
+  });
+});
+
+describe('GET /orders/{orderId}', () => {
+  it('finds an order that is accepted but not stored yet', async () => {
+    const w = world();
+    const { json } = await call(post(JSON.stringify(validBody)), w);
+    const res = await call(apiEvent('GET', '/orders/{orderId}', { orderId: json.orderId }), w);
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({
+      orderId: json.orderId,
+      status: 'ACCEPTED',
+      customerId: 'CUST-00042',
+      items: validBody.items,
+      createdAt: '2026-11-25T00:00:00.000Z',
+      updatedAt: '2026-11-25T00:00:00.000Z',
+    });
+  });
+
+  it.each(['00000000-0000-4000-8000-000000000000', 'not-an-id', "'; DROP TABLE"])('answers 404 ORDER_NOT_FOUND for %p', async (id) => {
+    const res = await call(apiEvent('GET', '/orders/{orderId}', { orderId: id }));
+    expect(res.statusCode).toBe(404);
+    expect(res.json.error.code).toBe('ORDER_NOT_FOUND');
+  });
+});
+
+describe('other routes', () => {
+  it('answers JSON 405 for a wrong method and 404 for an unknown path', async () => {
+    const m = await call(apiEvent('DELETE', '/orders'));
+    expect(m.statusCode).toBe(405);
+    expect(m.json.error.code).toBe('METHOD_NOT_ALLOWED');
+    const p = await call(apiEvent('GET', '/{proxy+}', { path: '/nope' }));
+    expect(p.statusCode).toBe(404);
+    expect(p.json.error.code).toBe('NOT_FOUND');
+  });
+});

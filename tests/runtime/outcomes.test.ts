@@ -1,0 +1,183 @@
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { makeCodecs, type FulfillmentMessage } from '../../runtime/codecs';
+import { recordDeadLetters } from '../../runtime/dlqHandler';
+import { TransientError } from '../../runtime/errors';
+import { fulfillBatch, isFulfilled, outcomeScore } from '../../runtime/fulfillment';
+import { decodeOrThrow } from '../../runtime/http';
+import { makeLogger } from '../../runtime/log';
+import { type OrderRecord, type OrderTables, makeOrderTables } from '../../runtime/orders';
+import { type Dynamo, startDynamo } from '../support/dynamo';
+import { sqsRecord } from '../support/events';
+
+const codecs = makeCodecs();
+const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'queue message is not an order');
+
+let dynamo: Dynamo;
+let tables: OrderTables;
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  tables = makeOrderTables(dynamo.db, dynamo.ordersTable, dynamo.failedOrdersTable);
+});
+afterAll(async () => dynamo.stop());
+
+let n = 0;
+/** An order id whose deterministic outcome at rate 0.7 is `fulfilled`. */
+const idWith = (fulfilled: boolean): string => {
+  for (;;) {
+    const id = `order-${++n}`;
+    if (isFulfilled(id, 0.7) === fulfilled) return id;
+  }
+};
+const accepted = async (orderId: string, status: OrderRecord['status'] = 'ACCEPTED') => {
+  const created = await tables.createAccepted({
+    orderId,
+    status,
+    customerId: 'CUST-0001',
+    items: [{ productId: 'A', quantity: 2 }],
+    createdAt: 't0',
+    updatedAt: 't0',
+  });
+  expect(created.created).toBe(true);
+};
+const message = (orderId: string): FulfillmentMessage => ({ orderId, customerId: 'CUST-0001', items: [{ productId: 'A', quantity: 2 }] });
+const get = async (orderId: string) => (await dynamo.db.send(new GetCommand({ TableName: dynamo.ordersTable, Key: { orderId } }))).Item;
+const failedRecords = async (orderId: string) =>
+  ((await dynamo.db.send(new ScanCommand({ TableName: dynamo.failedOrdersTable }))).Items ?? []).filter((i) => i.orderId === orderId);
+const quiet = () => {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, log: makeLogger('test', 'DEBUG', {}, (l) => lines.push(JSON.parse(l))) };
+};
+const noFaults = async () => {};
+
+describe('StoreOrder (storePending)', () => {
+  it('moves ACCEPTED to PENDING with the total quantity', async () => {
+    const id = idWith(true);
+    await accepted(id);
+    const result = await tables.storePending({ orderId: id, customerId: 'CUST-0001', items: [{ productId: 'A', quantity: 2 }, { productId: 'B', quantity: 3 }], acceptedAt: 't0' }, 't1');
+    expect(result).toEqual({ outcome: 'STORED', status: 'PENDING', totalQuantity: 5 });
+    expect(await get(id)).toMatchObject({ status: 'PENDING', totalQuantity: 5, updatedAt: 't1' });
+  });
+
+  it('is idempotent: a repeat finds it stored, a late repeat finds it finished, without a second item', async () => {
+    const id = idWith(true);
+    await accepted(id);
+    const input = { orderId: id, customerId: 'CUST-0001', items: [{ productId: 'A', quantity: 2 }], acceptedAt: 't0' };
+    await tables.storePending(input, 't1');
+    expect((await tables.storePending(input, 't2')).outcome).toBe('ALREADY_STORED');
+    await tables.markFulfilled(id, 't3');
+    expect(await tables.storePending(input, 't4')).toEqual({ outcome: 'ALREADY_TERMINAL', status: 'FULFILLED', totalQuantity: 2 });
+    expect(await get(id)).toMatchObject({ status: 'FULFILLED', updatedAt: 't3' });
+  });
+
+  it('stores an order the api-handler never wrote (an execution started by hand)', async () => {
+    const id = idWith(true);
+    const r = await tables.storePending({ orderId: id, customerId: 'CUST-0001', items: [{ productId: 'A', quantity: 1 }], acceptedAt: 't0' }, 't1');
+    expect(r.outcome).toBe('STORED');
+    expect(await get(id)).toMatchObject({ status: 'PENDING', createdAt: 't0' });
+  });
+});
+
+describe('fulfillment', () => {
+  it('has a deterministic outcome per order, near the configured rate', () => {
+    const ids = Array.from({ length: 10000 }, (_, i) => `id-${i}`);
+    const share = ids.filter((id) => isFulfilled(id, 0.7)).length / ids.length;
+    expect(share).toBeGreaterThan(0.68);
+    expect(share).toBeLessThan(0.72);
+    expect(outcomeScore('abc')).toBe(outcomeScore('abc'));
+    expect(isFulfilled('abc', 0)).toBe(false);
+    expect(isFulfilled('abc', 1)).toBe(true);
+  });
+
+  it('fulfils, fails OUT_OF_STOCK with one failed-orders record, and ignores redeliveries', async () => {
+    const ok = idWith(true);
+    const out = idWith(false);
+    for (const id of [ok, out]) {
+      await accepted(id);
+      await tables.storePending({ ...message(id), acceptedAt: 't0' }, 't1');
+    }
+    const { lines, log } = quiet();
+    const deps = { tables, successRate: 0.7, now: () => 't2', log, inject: noFaults };
+    const batch = [sqsRecord(message(ok)), sqsRecord(message(out))];
+    expect(await fulfillBatch(batch, decode)(deps)).toEqual({ batchItemFailures: [] });
+    expect(await get(ok)).toMatchObject({ status: 'FULFILLED' });
+    expect(await get(out)).toMatchObject({ status: 'FAILED', failureReason: 'OUT_OF_STOCK' });
+    expect(await failedRecords(out)).toEqual([expect.objectContaining({ failureReason: 'OUT_OF_STOCK', stage: 'FULFILLMENT' })]);
+    // Business failure is logged and counted as such.
+    expect(lines.find((l) => l.orderId === out && l.failureKind === 'business')).toBeDefined();
+    expect(lines.find((l) => l.BusinessFailures === 1)).toBeDefined();
+
+    // A redelivery of both changes nothing and creates no second record.
+    expect(await fulfillBatch(batch, decode)({ ...deps, now: () => 't3' })).toEqual({ batchItemFailures: [] });
+    expect(await get(ok)).toMatchObject({ status: 'FULFILLED', updatedAt: 't2' });
+    expect(await failedRecords(out)).toHaveLength(1);
+  });
+
+  it('reports system failures per record so that only those are redelivered', async () => {
+    const a = idWith(true);
+    const b = idWith(true);
+    for (const id of [a, b]) {
+      await accepted(id);
+      await tables.storePending({ ...message(id), acceptedAt: 't0' }, 't1');
+    }
+    const { lines, log } = quiet();
+    const recA = sqsRecord(message(a));
+    const recB = sqsRecord(message(b));
+    const garbage = sqsRecord('{"not":"an order"}');
+    const inject = async () => {
+      if (lines.length === 0) throw new TransientError('injected fault in fulfillment');
+    };
+    const res = await fulfillBatch([recA, garbage, recB], decode)({ tables, successRate: 0.7, now: () => 't2', log, inject });
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([recA.messageId, garbage.messageId]);
+    expect(await get(a)).toMatchObject({ status: 'PENDING' });
+    expect(await get(b)).toMatchObject({ status: 'FULFILLED' });
+    const systemLines = lines.filter((l) => l.failureKind === 'system');
+    expect(systemLines).toHaveLength(2);
+    expect(systemLines[1].message).toContain('system failure');
+  });
+});
+
+describe('dlq-handler', () => {
+  it('marks the order FAILED with PROCESSING_ERROR and writes one failed-orders record, idempotently', async () => {
+    const id = idWith(true);
+    await accepted(id);
+    await tables.storePending({ ...message(id), acceptedAt: 't0' }, 't1');
+    const { log } = quiet();
+    const deps = { tables, now: () => 't9', log, inject: noFaults };
+    const rec = sqsRecord(message(id), 3);
+    expect(await recordDeadLetters([rec], decode)(deps)).toEqual({ batchItemFailures: [] });
+    expect(await recordDeadLetters([rec], decode)(deps)).toEqual({ batchItemFailures: [] });
+    expect(await get(id)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
+    expect(await failedRecords(id)).toEqual([expect.objectContaining({ failureReason: 'PROCESSING_ERROR', stage: 'DEAD_LETTER' })]);
+  });
+
+  it('leaves an order that finished meanwhile as it is', async () => {
+    const id = idWith(true);
+    await accepted(id);
+    await tables.storePending({ ...message(id), acceptedAt: 't0' }, 't1');
+    await tables.markFulfilled(id, 't2');
+    const { log } = quiet();
+    await recordDeadLetters([sqsRecord(message(id))], decode)({ tables, now: () => 't9', log, inject: noFaults });
+    expect(await get(id)).toMatchObject({ status: 'FULFILLED' });
+    expect(await failedRecords(id)).toEqual([]);
+  });
+
+  it('records a message that names no order instead of losing it', async () => {
+    const { log } = quiet();
+    const rec = sqsRecord('not json at all');
+    await recordDeadLetters([rec], decode)({ tables, now: () => 't9', log, inject: noFaults });
+    expect(await failedRecords(`unreadable#${rec.messageId}`)).toEqual([
+      expect.objectContaining({ failureReason: 'PROCESSING_ERROR', error: 'UnreadableMessage' }),
+    ]);
+  });
+
+  it('keeps a dead letter it could not record on the DLQ', async () => {
+    const { log } = quiet();
+    const rec = sqsRecord(message(idWith(true)));
+    const inject = async () => {
+      throw new TransientError('injected');
+    };
+    expect(await recordDeadLetters([rec], decode)({ tables, now: () => 't9', log, inject })).toEqual({
+      batchItemFailures: [{ itemIdentifier: rec.messageId }],
+    });
+  });
+});
