@@ -17,40 +17,60 @@ export const RUNTIME_ERROR_NAMES = [
 ] as const;
 export type RuntimeErrorName = (typeof RUNTIME_ERROR_NAMES)[number];
 
-/** Base class: carries a stable name and optional structured details (never a stack in responses). */
-export abstract class DofsError extends Error {
-  abstract readonly name: RuntimeErrorName;
-  constructor(
-    message: string,
-    readonly details: ReadonlyArray<{ path: string; message: string }> = [],
-  ) {
+/**
+ * Base class: a stable name and optional structured details (never a stack in responses).
+ *
+ * Every class has an explicit constructor and no class fields: Pulumi's function serialization
+ * re-creates a derived class's implicit constructor as `super()` with no arguments and drops field
+ * initializers, which would lose the message and the name inside a Lambda (the serialization tests
+ * caught exactly that).
+ */
+export class DofsError extends Error {
+  declare readonly name: RuntimeErrorName;
+  declare readonly details: ReadonlyArray<{ path: string; message: string }>;
+  constructor(name: RuntimeErrorName, message: string, details: ReadonlyArray<{ path: string; message: string }> = []) {
     super(message);
+    // Serialized, this class becomes a plain function calling `Error.call(this, message)`, which does
+    // not set the message on `this`: set both explicitly.
+    Object.defineProperty(this, 'message', { value: message, enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(this, 'name', { value: name, enumerable: false, writable: true, configurable: true });
+    this.details = details;
   }
 }
 
 /** A failure worth retrying: throttling, a timeout, a network blip, or an injected fault. */
 export class TransientError extends DofsError {
-  readonly name = 'TransientError' as const;
+  constructor(message: string) {
+    super('TransientError', message);
+  }
 }
 
 /** Input that does not decode. Retrying cannot help. */
 export class InvalidInputError extends DofsError {
-  readonly name = 'InvalidInputError' as const;
+  constructor(message: string, details: ReadonlyArray<{ path: string; message: string }> = []) {
+    super('InvalidInputError', message, details);
+  }
 }
 
 /** An order id that no order has. */
 export class OrderNotFoundError extends DofsError {
-  readonly name = 'OrderNotFoundError' as const;
+  constructor(message: string) {
+    super('OrderNotFoundError', message);
+  }
 }
 
 /** The same Idempotency-Key was sent with a different body. */
 export class IdempotencyConflictError extends DofsError {
-  readonly name = 'IdempotencyConflictError' as const;
+  constructor(message: string) {
+    super('IdempotencyConflictError', message);
+  }
 }
 
 /** A function's environment does not decode: a deployment mistake, never retried. */
 export class ConfigError extends DofsError {
-  readonly name = 'ConfigError' as const;
+  constructor(message: string) {
+    super('ConfigError', message);
+  }
 }
 
 /** AWS SDK error names that mean "try again later". */

@@ -5,12 +5,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 const dynalite = require('dynalite') as (opts: { createTableMs: number }) => import('http').Server;
 
 /** An in-memory DynamoDB (dynalite) on a free loopback port, with the two DOFS tables. */
-export const startDynamo = async () => {
+export const startDynamo = async (ordersTable = 'orders', failedOrdersTable = 'failed-orders') => {
   const server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  for (const TableName of ['orders', 'failed-orders']) {
+  for (const TableName of [ordersTable, failedOrdersTable]) {
     await client.send(
       new CreateTableCommand({
         TableName,
@@ -24,8 +24,8 @@ export const startDynamo = async () => {
   return {
     endpoint,
     db,
-    ordersTable: 'orders',
-    failedOrdersTable: 'failed-orders',
+    ordersTable,
+    failedOrdersTable,
     stop: async () => {
       client.destroy();
       await new Promise((r) => server.close(r));

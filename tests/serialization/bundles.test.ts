@@ -1,0 +1,167 @@
+/**
+ * Only this proves the inline code runs: for every function, the archive the program hands to Pulumi
+ * (the generated __index.js and the node_modules it ships) is written to disk, loaded in a fresh Node
+ * process with that function's own environment variables, and invoked. The AWS SDK comes from a
+ * separate "runtime layer" directory, as the nodejs22.x runtime provides it; nothing else can leak in.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { writeBundle } from '../../scripts/bundles';
+import { ROOT, synth } from '../infra/harness';
+import { type Dynamo, startDynamo } from '../support/dynamo';
+import { apiEvent, sqsRecord } from '../support/events';
+
+type Synth = Awaited<ReturnType<typeof synth>>;
+const WORK = path.join(os.tmpdir(), `dofs-bundles-${process.pid}`);
+const SDK_LAYER = path.join(WORK, 'aws-sdk-layer', 'node_modules');
+
+let s: Synth;
+let dynamo: Dynamo;
+let sfn: http.Server;
+let sfnUrl: string;
+const startExecutions: { name: string; input: string; stateMachineArn: string }[] = [];
+const bundles: Record<string, string> = {};
+
+beforeAll(async () => {
+  s = await synth('dev');
+  fs.mkdirSync(SDK_LAYER, { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules', '@aws-sdk'), path.join(SDK_LAYER, '@aws-sdk'));
+  const fns = {
+    'api-handler': s.dofs.components.api.handler.function,
+    validator: s.dofs.components.orchestrator.validator.function,
+    'store-order': s.dofs.components.orchestrator.storeOrder.function,
+    fulfillment: s.dofs.components.queue.fulfillment.function,
+    'dlq-handler': s.dofs.components.queue.dlqHandler.function,
+  };
+  for (const [name, fn] of Object.entries(fns)) {
+    bundles[name] = path.join(WORK, name);
+    await writeBundle(fn, bundles[name]);
+  }
+  dynamo = await startDynamo('dofs-orders', 'dofs-failed-orders');
+  // A Step Functions endpoint that accepts StartExecution (awsJson1_0) and records it.
+  sfn = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const parsed = JSON.parse(body);
+      startExecutions.push(parsed);
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ executionArn: `${parsed.stateMachineArn}:${parsed.name}`, startDate: Date.now() / 1000 }));
+    });
+  });
+  await new Promise<void>((r) => sfn.listen(0, '127.0.0.1', r));
+  sfnUrl = `http://127.0.0.1:${(sfn.address() as AddressInfo).port}`;
+}, 120000);
+
+afterAll(async () => {
+  await dynamo?.stop();
+  await new Promise((r) => sfn?.close(r));
+  if (!process.env.KEEP_BUNDLES) fs.rmSync(WORK, { recursive: true, force: true });
+});
+
+/** The function's environment as declared in the program, pointed at the local emulators. */
+const envOf = (fnName: string): Record<string, string> => {
+  const fn = s.named('aws:lambda/function:Function', fnName);
+  return {
+    ...(fn.inputs.environment?.variables ?? {}),
+    PATH: process.env.PATH ?? '',
+    NODE_PATH: SDK_LAYER,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SFN: sfnUrl,
+  };
+};
+
+const invoke = (name: string, fnName: string, event: unknown): Promise<{ result?: any; error?: { name: string; message: string }; logs: string[] }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'invoke.js'), bundles[name]], {
+      cwd: bundles[name],
+      env: envOf(fnName),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', () => {
+      const lines = out.trim().split('\n');
+      try {
+        resolve({ ...JSON.parse(lines[lines.length - 1]), logs: lines.slice(0, -1).filter((l) => l.startsWith('{')) });
+      } catch {
+        reject(new Error(`no result from ${name}: ${out}\n${err}`));
+      }
+    });
+    child.stdin.end(JSON.stringify(event));
+  });
+
+const order = { customerId: 'CUST-00042', items: [{ productId: 'SKU-1001', quantity: 2, unitPrice: 19.99 }] };
+const get = async (orderId: string) => (await dynamo.db.send(new GetCommand({ TableName: 'dofs-orders', Key: { orderId } }))).Item;
+
+describe('generated Lambda bundles', () => {
+  it('ship only __index.js and the runtime packages: no @aws-sdk, no @pulumi, no dev tools', () => {
+    for (const dir of Object.values(bundles)) {
+      expect(fs.readdirSync(dir).sort()).toEqual(['__index.js', 'node_modules']);
+      expect(fs.readdirSync(path.join(dir, 'node_modules')).sort()).toEqual(['fp-ts', 'io-ts']);
+    }
+  });
+
+  it('api-handler: accepts an order, stores it ACCEPTED and starts the workflow named by the orderId', async () => {
+    const r = await invoke('api-handler', 'dofs-handler-fn', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
+    expect(r.error).toBeUndefined();
+    expect(r.result.statusCode).toBe(202);
+    const { orderId } = JSON.parse(r.result.body);
+    expect(startExecutions.find((e) => e.name === orderId)).toMatchObject({
+      stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow',
+    });
+    expect(await get(orderId)).toMatchObject({ status: 'ACCEPTED', workflowStarted: true });
+    // Every log line is JSON and carries the orderId.
+    expect(r.logs.length).toBeGreaterThan(0);
+    for (const l of r.logs) expect(JSON.parse(l).orderId).toBe(orderId);
+
+    const got = await invoke('api-handler', 'dofs-handler-fn', apiEvent('GET', '/orders/{orderId}', { orderId }));
+    expect(got.result.statusCode).toBe(200);
+    expect(JSON.parse(got.result.body)).toMatchObject({ orderId, status: 'ACCEPTED' });
+  }, 30000);
+
+  it('api-handler: answers a tier-1 failure with the contract error body', async () => {
+    const r = await invoke('api-handler', 'dofs-handler-fn', apiEvent('POST', '/orders', { body: '{"customerId":"x","items":[]}' }));
+    expect(r.result.statusCode).toBe(400);
+    expect(JSON.parse(r.result.body).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ path: 'items' }] });
+  }, 30000);
+
+  it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
+    const ok = await invoke('validator', 'dofs-validator-fn', { orderId: 'o', acceptedAt: 't', ...order });
+    expect(ok.result).toEqual({ valid: true, reasons: [], summary: 'order is valid' });
+    const bad = await invoke('validator', 'dofs-validator-fn', { orderId: 'o' });
+    expect(bad.error).toEqual({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('workflow input is not an order: customerId is required'),
+    });
+  }, 30000);
+
+  it('store-order, fulfillment and dlq-handler: move an order through the tables', async () => {
+    const accepted = await invoke('api-handler', 'dofs-handler-fn', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
+    const { orderId } = JSON.parse(accepted.result.body);
+    const stored = await invoke('store-order', 'dofs-store-order-fn', { orderId, acceptedAt: 't', ...order });
+    expect(stored.result).toEqual({ outcome: 'STORED', status: 'PENDING', totalQuantity: 2 });
+
+    const message = { orderId, ...order };
+    const fulfilled = await invoke('fulfillment', 'dofs-fulfillment-fn', { Records: [sqsRecord(message)] });
+    expect(fulfilled.result).toEqual({ batchItemFailures: [] });
+    expect((await get(orderId))?.status).toMatch(/^(FULFILLED|FAILED)$/);
+
+    const garbage = sqsRecord('{"nope":1}');
+    const partial = await invoke('fulfillment', 'dofs-fulfillment-fn', { Records: [garbage] });
+    expect(partial.result).toEqual({ batchItemFailures: [{ itemIdentifier: garbage.messageId }] });
+
+    const dead = await invoke('dlq-handler', 'dofs-dlq-handler-fn', { Records: [sqsRecord(message, 3)] });
+    expect(dead.result).toEqual({ batchItemFailures: [] });
+  }, 60000);
+});
