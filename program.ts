@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { type StackConfig, decodeConfig } from './config';
+import { Alarms } from './components/alarms';
 import { FulfillmentQueue } from './components/fulfillmentQueue';
 import { Orchestrator } from './components/orchestrator';
 import { OrderApi } from './components/orderApi';
@@ -16,7 +17,7 @@ export interface DofsOutputs {
 }
 
 /** Creates the four components for one stack's config. */
-export const createDofs = (config: StackConfig, name = 'dofs'): DofsOutputs & { components: { store: OrderStore; queue: FulfillmentQueue; orchestrator: Orchestrator; api: OrderApi } } => {
+export const createDofs = (config: StackConfig, name = 'dofs'): DofsOutputs & { components: { store: OrderStore; queue: FulfillmentQueue; orchestrator: Orchestrator; api: OrderApi; alarms: Alarms } } => {
   const functions = { logRetentionDays: config.logRetentionDays, logLevel: config.logLevel, tracing: config.tracing };
   const store = new OrderStore(name, { pointInTimeRecovery: config.pointInTimeRecovery, deletionProtection: config.deletionProtection });
   const queue = new FulfillmentQueue(name, {
@@ -45,8 +46,19 @@ export const createDofs = (config: StackConfig, name = 'dofs'): DofsOutputs & { 
     throttleBurstLimit: config.apiThrottleBurstLimit,
     faults: config.faults,
   });
+  const alarms = new Alarms(name, {
+    email: config.alarmEmail,
+    deadLetterQueue: queue.deadLetterQueue,
+    functions: {
+      'api-handler': api.handler.function,
+      validator: orchestrator.validator.function,
+      'store-order': orchestrator.storeOrder.function,
+      fulfillment: queue.fulfillment.function,
+      'dlq-handler': queue.dlqHandler.function,
+    },
+  });
   return {
-    components: { store, queue, orchestrator, api },
+    components: { store, queue, orchestrator, api, alarms },
     apiUrl: api.url,
     ordersTableName: store.orders.name,
     failedOrdersTableName: store.failedOrders.name,

@@ -1,6 +1,14 @@
 import { describeStack } from './stack';
 
 describeStack('staging', (s) => {
+  it('subscribes alarmEmail to an encrypted topic that every alarm notifies', () => {
+    const topic = s().ofType('aws:sns/topic:Topic');
+    expect(topic).toHaveLength(1);
+    expect(topic[0].inputs.kmsMasterKeyId).toBe('alias/aws/sns');
+    expect(s().ofType('aws:sns/topicSubscription:TopicSubscription')[0].inputs).toMatchObject({ protocol: 'email', endpoint: 'platform-oncall@example.com' });
+    for (const a of s().ofType('aws:cloudwatch/metricAlarm:MetricAlarm')) expect(a.inputs.alarmActions).toEqual([expect.stringMatching(/^arn:aws:sns:/)]);
+  });
+
   it('turns on point-in-time recovery but not deletion protection', () => {
     for (const t of s().ofType('aws:dynamodb/table:Table')) {
       expect(t.inputs.pointInTimeRecovery).toEqual({ enabled: true });

@@ -1,0 +1,78 @@
+/**
+ * Runs the real Pulumi program under `pulumi.runtime.setMocks` with a stack's own Pulumi.<stack>.yaml and
+ * records every resource it declares, with the inputs `pulumi up` would send. Used by the infra and
+ * serialization tests, the bundle report and the local cloud. Mocks are process-wide: one `synth` per
+ * process (or jest file).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as pulumi from '@pulumi/pulumi';
+import { parse } from 'yaml';
+
+export interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+}
+
+export const ROOT = path.join(__dirname, '..');
+
+/** The raw config of a stack file, as `pulumi.runtime.allConfig()` would give it (values as strings). */
+export const stackConfig = (stack: string): Record<string, string> => {
+  const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as { config?: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+};
+
+/** Resolves an Output in a test (mocks resolve every Output). */
+export const resolve = <T>(o: pulumi.Input<T>): Promise<T> => new Promise((res) => pulumi.output(o).apply((v) => res(v as T)));
+
+const arnFor = (type: string, name: string): string => {
+  const service = type.split(':')[1].split('/')[0];
+  if (type === 'aws:sfn/stateMachine:StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${name}`;
+  if (type === 'aws:dynamodb/table:Table') return `arn:aws:dynamodb:eu-west-1:123456789012:table/${name}`;
+  if (type === 'aws:cloudwatch/logGroup:LogGroup') return `arn:aws:logs:eu-west-1:123456789012:log-group:${name}`;
+  if (type === 'aws:lambda/function:Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
+  return `arn:aws:${service}:eu-west-1:123456789012:${name}`;
+};
+
+export const synth = async (stack: string, raw: Record<string, string> = stackConfig(stack)) => {
+  const resources: Recorded[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, unknown> = { ...args.inputs, arn: arnFor(args.type, args.name), name: args.inputs.name ?? args.name };
+        if (args.type === 'aws:sqs/queue:Queue') state.url = `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`;
+        if (args.type === 'aws:lambda/function:Function') state.invokeArn = `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+        if (args.type === 'aws:apigateway/restApi:RestApi') {
+          state.rootResourceId = 'root';
+          state.executionArn = `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`;
+        }
+        if (args.type === 'aws:apigateway/stage:Stage') state.invokeUrl = `https://api.example.com/${args.inputs.stageName}`;
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    'dofs',
+    stack,
+    false,
+  );
+  const { decodeConfig } = await import('../config');
+  const { createDofs } = await import('../program');
+  const config = decodeConfig(raw, stack);
+  const dofs = createDofs(config);
+  // Every output resolves only after every resource it depends on was registered.
+  await resolve(pulumi.all([dofs.apiUrl, dofs.stateMachineArn, dofs.queueUrl, dofs.dlqUrl, dofs.ordersTableName, dofs.failedOrdersTableName]));
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  const named = (type: string, name: string) => {
+    const r = resources.find((x) => x.type === type && x.name === name);
+    if (!r) throw new Error(`no ${type} named ${name}; have: ${ofType(type).map((x) => x.name).join(', ')}`);
+    return r;
+  };
+  return { config, dofs, resources, ofType, named };
+};
+
+/** A role policy document, parsed. */
+export const policyOf = (r: Recorded): { Statement: { Effect: string; Action: string[]; Resource: string[]; Condition?: unknown }[] } =>
+  JSON.parse(r.inputs.policy);
