@@ -1,4 +1,6 @@
 /**
+ * Node 20 adaptations for the local tools.
+ *
  * aws-local-stepfunctions 3.x calls `Promise.withResolvers` (ES2024), which Node 20 lacks. This adds the
  * standard behaviour when it is missing and does nothing on Node 22+.
  */
@@ -19,4 +21,15 @@ if (typeof P.withResolvers !== 'function') {
     },
   });
 }
+
+/**
+ * The AWS SDK warns once per process that Node 20 is old. The functions run on nodejs22.x on AWS, so
+ * locally the warning says nothing useful; every other warning is still shown.
+ */
+const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
+  emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
+
 export {};

@@ -17,11 +17,11 @@ export const storeOrderFactory = () => {
   const log = makeLogger('store-order', logLevelOf());
   const inject = makeFaultInjector(faultsOf());
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
-  const handler: StoreOrderHandler = async (input) => {
+  const handler: StoreOrderHandler = async (input, context?: { awsRequestId?: string }) => {
     const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');
     await inject('store-order');
     const result = await tables.storePending(order, new Date().toISOString());
-    log.with({ orderId: order.orderId }).info('order stored', { ...result });
+    log.with({ requestId: context?.awsRequestId, orderId: order.orderId }).info('order stored', { ...result });
     return result;
   };
   return handler;

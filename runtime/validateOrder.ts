@@ -51,11 +51,11 @@ export const validatorFactory = () => {
   const codecs = makeCodecs();
   const log = makeLogger('validator', logLevelOf());
   const inject = makeFaultInjector(faultsOf());
-  const handler: ValidateOrderHandler = async (input) => {
+  const handler: ValidateOrderHandler = async (input, context?: { awsRequestId?: string }) => {
     const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');
     await inject('validator');
     const result = validateOrder(order);
-    log.with({ orderId: order.orderId }).info(result.valid ? 'order valid' : 'order rejected', {
+    log.with({ requestId: context?.awsRequestId, orderId: order.orderId }).info(result.valid ? 'order valid' : 'order rejected', {
       reasons: result.reasons.map((r) => r.code),
     });
     return result;

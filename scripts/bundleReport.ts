@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { ROOT, synth } from '../local/mockProgram';
-import { writeBundle, zippedSize } from './bundles';
+import { writeBundle, zippedSize } from '../local/bundles';
 
 const BUDGET = 1.5 * 1024 * 1024;
 const NAIVE_DEPENDENCIES = ['io-ts', 'fp-ts', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/client-sqs'];

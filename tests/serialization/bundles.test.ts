@@ -11,7 +11,7 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { writeBundle } from '../../scripts/bundles';
+import { writeBundle } from '../../local/bundles';
 import { ROOT, synth } from '../infra/harness';
 import { type Dynamo, startDynamo } from '../support/dynamo';
 import { apiEvent, sqsRecord } from '../support/events';

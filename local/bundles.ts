@@ -8,6 +8,8 @@ import * as pulumi from '@pulumi/pulumi';
 import type * as aws from '@pulumi/aws';
 import { zipSync, type Zippable } from 'fflate';
 
+const PROJECT_ROOT = path.join(__dirname, '..');
+
 type Asset = { text?: Promise<string>; path?: Promise<string> };
 
 const resolve = <T>(o: pulumi.Input<T>): Promise<T> => new Promise((res) => pulumi.output(o).apply((v) => res(v as T)));
@@ -23,8 +25,14 @@ const copyTree = (from: string, to: string) => {
 };
 
 /** Writes a function's archive (`__index.js` + the node_modules it ships) into `dir`; returns the file list. */
-export const writeBundle = async (fn: aws.lambda.Function, dir: string): Promise<string[]> => {
-  const archive = (await resolve(fn.code)) as unknown as { assets: Promise<Record<string, Asset>> | Record<string, Asset> };
+export const writeBundle = async (fn: aws.lambda.Function, dir: string): Promise<string[]> =>
+  writeArchive((await resolve(fn.code)) as unknown as CodeArchive, dir);
+
+/** A Pulumi AssetArchive as the program (or the mock monitor) hands it over. */
+export type CodeArchive = { assets: Promise<Record<string, Asset>> | Record<string, Asset> };
+
+/** Writes an archive's assets into `dir`. FileArchive paths are relative to the project root. */
+export const writeArchive = async (archive: CodeArchive, dir: string): Promise<string[]> => {
   const assets = await archive.assets;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -33,7 +41,8 @@ export const writeBundle = async (fn: aws.lambda.Function, dir: string): Promise
     names.push(name);
     if (asset.text !== undefined) fs.writeFileSync(path.join(dir, name), await asset.text);
     else if (asset.path !== undefined) {
-      const src = await asset.path;
+      // FileArchive paths are relative to the project root (where Pulumi runs the program).
+      const src = path.resolve(PROJECT_ROOT, await asset.path);
       if (fs.statSync(src).isDirectory()) copyTree(src, path.join(dir, name));
       else fs.copyFileSync(src, path.join(dir, name));
     }

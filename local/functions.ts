@@ -1,0 +1,120 @@
+import { randomUUID } from 'crypto';
+import * as path from 'path';
+import * as readline from 'readline';
+import { Worker } from 'worker_threads';
+
+/** An error as Lambda reports it: `name` is the error type the workflow's Retry/Catch match. */
+export class FunctionError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export interface LocalFunctionSpec {
+  /** The resource name, e.g. `dofs-fulfillment-fn`. */
+  readonly name: string;
+  /** The ARN the program gave it (what the ASL, mappings and integrations refer to). */
+  readonly arn: string;
+  readonly bundleDir: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+/**
+ * A local Lambda function: a worker thread with the function's own environment variables, a heap limit
+ * from its memory size, and its timeout enforced per invocation (a timed-out sandbox is replaced, as
+ * Lambda does). Its log lines are streamed with the function's name and the request id.
+ */
+export class LocalFunction {
+  private worker!: Worker;
+  private readonly pending = new Map<string, Pending>();
+  private stopped = false;
+  invocations = 0;
+
+  constructor(
+    readonly spec: LocalFunctionSpec,
+    private readonly log: (line: string) => void,
+  ) {
+    this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(path.join(__dirname, 'worker.js'), {
+      workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize },
+      env: this.spec.environment,
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.spec.memorySize) },
+      stdout: true,
+      stderr: true,
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      readline.createInterface({ input: stream }).on('line', (line) => this.logLine(line));
+    }
+    worker.on('message', (m: { type: string; id?: string; result?: unknown; error?: { name: string; message: string } }) => {
+      if (m.type === 'init-error') {
+        this.log(`[${this.spec.name}] init failed: ${m.error?.name}: ${m.error?.message}`);
+        return;
+      }
+      const p = this.pending.get(m.id!);
+      if (!p) return;
+      this.pending.delete(m.id!);
+      clearTimeout(p.timer);
+      if (m.error) p.reject(new FunctionError(m.error.name, m.error.message));
+      else p.resolve(m.result);
+    });
+    worker.on('error', (e) => this.failAll(new FunctionError('Runtime.ExitError', e.message)));
+    worker.on('exit', () => {
+      this.failAll(new FunctionError('Runtime.ExitError', 'the sandbox exited'));
+      if (!this.stopped && this.worker === worker) this.spawn();
+    });
+    this.worker = worker;
+  }
+
+  private logLine(line: string): void {
+    let requestId = '-';
+    try {
+      const parsed = JSON.parse(line) as { requestId?: string };
+      requestId = parsed.requestId ?? '-';
+    } catch {
+      // not JSON: shown as is
+    }
+    this.log(`[${this.spec.name} ${requestId.slice(0, 8)}] ${line}`);
+  }
+
+  private failAll(error: Error): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(error);
+      this.pending.delete(id);
+    }
+  }
+
+  /** Invokes the handler with `event`; rejects with a {@link FunctionError} named like Lambda's error type. */
+  invoke(event: unknown): Promise<unknown> {
+    if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
+    const id = randomUUID();
+    this.invocations++;
+    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`));
+        // Lambda discards a timed-out sandbox; so do we (other invocations in it fail with it).
+        const old = this.worker;
+        this.spawn();
+        void old.terminate();
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker.postMessage({ id, event, requestId: id, deadline: Date.now() + timeoutMs });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.failAll(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
+    await this.worker.terminate();
+  }
+}

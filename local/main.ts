@@ -1,0 +1,87 @@
+/**
+ * `npm start`: the whole DOFS system on this machine. Runs the Pulumi program for a stack under the mock
+ * monitor and serves its API on http://127.0.0.1:$PORT. Ctrl-C stops everything.
+ */
+import { parseArgs } from 'util';
+import { LocalCloudError, TIME_COMPRESSION, knownStacks, startLocalCloud } from './cloud';
+
+const USAGE = `usage: npm start -- [--stack dev] [--port 3000] [--persist] [--quiet] [--config key=value ...]
+
+  --stack NAME        the stack whose Pulumi.<NAME>.yaml config to run (default dev)
+  --port N            port on 127.0.0.1 for the API (default $PORT or 3000; 0 picks a free one)
+  --persist           keep DynamoDB data under .dofs/<stack>/ between runs (default: in memory)
+  --quiet             do not stream the functions' log lines
+  --config KEY=VALUE  override a stack config value, e.g. --config 'faults={"fulfillment":{"errorRate":1}}'`;
+
+/** Parses the flags; a bad one is a one-line error naming the flag, the value and what is allowed. */
+export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        stack: { type: 'string', default: 'dev' },
+        port: { type: 'string' },
+        persist: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        config: { type: 'string', multiple: true, default: [] },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new LocalCloudError(`${(e as Error).message.split('\n')[0]}; run 'npm start -- --help' for the flags`);
+  }
+  const v = parsed.values;
+  const portText = v.port ?? env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new LocalCloudError(`--port '${portText}' is not a port: expected a whole number from 0 to 65535`);
+  }
+  const config: Record<string, string> = {};
+  for (const entry of v.config as string[]) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new LocalCloudError(`--config '${entry}' is not KEY=VALUE: expected e.g. --config fulfillmentSuccessRate=0.5`);
+    const key = entry.slice(0, eq);
+    config[key.includes(':') ? key : `dofs:${key}`] = entry.slice(eq + 1);
+  }
+  return { stack: v.stack as string, port, persist: v.persist as boolean, quiet: v.quiet as boolean, config, help: v.help as boolean };
+};
+
+const main = async () => {
+  const flags = parseFlags(process.argv.slice(2), process.env);
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const log = (line: string) => process.stdout.write(line + '\n');
+  const cloud = await startLocalCloud({ stack: flags.stack, port: flags.port, persist: flags.persist, config: flags.config, log, functionLogs: !flags.quiet });
+  log(`  Step Functions endpoint: ${cloud.sfnEndpoint}  state machine: ${cloud.stateMachineArn}`);
+  log(`  waits are ${TIME_COMPRESSION}× shorter than on AWS; retry and receive counts are the same`);
+  log(`ready in ${(cloud.readyMs / 1000).toFixed(1)} s: DOFS API on ${cloud.url}  (POST ${cloud.url}/orders, GET ${cloud.url}/orders/{orderId}; Ctrl-C stops)`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping...');
+    await cloud.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+};
+
+if (require.main === module) {
+  main().catch((e) => {
+    if (e instanceof LocalCloudError || e?.name === 'StackConfigError') {
+      process.stderr.write(`dofs local cloud: ${e.message}\n`);
+    } else {
+      process.stderr.write(`dofs local cloud failed: ${e?.stack ?? e}\n`);
+    }
+    process.exit(1);
+  });
+}
+
+export { knownStacks };

@@ -1,0 +1,172 @@
+import './polyfills';
+import { randomUUID } from 'crypto';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+
+/** How a Task's resource is carried out locally (the state machine's own ASL is not changed). */
+export type TaskRunner = (input: any) => Promise<unknown>;
+
+export interface LocalStateMachineSpec {
+  readonly arn: string;
+  readonly name: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  readonly definition: Record<string, any>;
+  /** One runner per Task state name. */
+  readonly tasks: Record<string, TaskRunner>;
+  /** Retry pause per attempt, in ms: retry counts are kept, waits are compressed. */
+  readonly retryIntervalMs: number;
+}
+
+interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  startDate: number;
+  stopDate?: number;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The state machine run by aws-local-stepfunctions, behind a Step Functions endpoint that speaks the
+ * real AWS JSON protocol for StartExecution and DescribeExecution. STANDARD deduplicates executions by
+ * name as AWS does (same name and input: the same execution; another input: ExecutionAlreadyExists);
+ * EXPRESS starts every request and has no DescribeExecution.
+ */
+export class LocalStepFunctions {
+  private readonly machine: StateMachine;
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly running = new Set<Promise<unknown>>();
+  private server?: http.Server;
+  endpoint = '';
+
+  constructor(
+    readonly spec: LocalStateMachineSpec,
+    private readonly log: (line: string) => void,
+  ) {
+    this.machine = new StateMachine(spec.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  }
+
+  async listen(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        const reply = (status: number, payload: unknown) => {
+          res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify(payload));
+        };
+        try {
+          const input = body ? JSON.parse(body) : {};
+          if (target === 'AWSStepFunctions.StartExecution') return reply(200, this.startExecution(input));
+          if (target === 'AWSStepFunctions.DescribeExecution') return reply(200, this.describeExecution(input));
+          throw new ApiError('UnknownOperationException', `${target || 'this operation'} is not emulated locally; StartExecution and DescribeExecution are`);
+        } catch (e) {
+          if (e instanceof ApiError) return reply(400, { __type: e.type, message: e.message });
+          return reply(500, { __type: 'InternalError', message: (e as Error).message });
+        }
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  startExecution(req: { stateMachineArn?: string; name?: string; input?: string }): { executionArn: string; startDate: number } {
+    if (req.stateMachineArn !== this.spec.arn) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${req.stateMachineArn}'`);
+    const name = req.name ?? randomUUID();
+    const input = req.input ?? '{}';
+    const existing = this.executions.get(name);
+    if (existing && this.spec.type === 'STANDARD') {
+      if (existing.input === input && existing.status === 'RUNNING') return { executionArn: existing.executionArn, startDate: existing.startDate / 1000 };
+      throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
+    }
+    const base = `${this.spec.arn.replace(':stateMachine:', this.spec.type === 'EXPRESS' ? ':express:' : ':execution:')}:${name}`;
+    const record: ExecutionRecord = {
+      executionArn: this.spec.type === 'EXPRESS' ? `${base}:${randomUUID()}` : base,
+      stateMachineArn: this.spec.arn,
+      name,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      input,
+    };
+    if (this.spec.type === 'STANDARD') this.executions.set(name, record);
+    const run = this.run(record).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return { executionArn: record.executionArn, startDate: record.startDate / 1000 };
+  }
+
+  describeExecution(req: { executionArn?: string }): Record<string, unknown> {
+    if (this.spec.type === 'EXPRESS') {
+      throw new ApiError('InvalidArn', 'DescribeExecution is not supported for EXPRESS state machines');
+    }
+    const record = [...this.executions.values()].find((e) => e.executionArn === req.executionArn);
+    if (!record) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${req.executionArn}'`);
+    const out: Record<string, unknown> = {
+      executionArn: record.executionArn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: record.startDate / 1000,
+      input: record.input,
+    };
+    if (record.stopDate !== undefined) out.stopDate = record.stopDate / 1000;
+    if (record.output !== undefined) out.output = record.output;
+    if (record.error !== undefined) out.error = record.error;
+    if (record.cause !== undefined) out.cause = record.cause;
+    return out;
+  }
+
+  private async run(record: ExecutionRecord): Promise<void> {
+    const retryIntervalOverrides: Record<string, number> = {};
+    for (const [name, state] of Object.entries(this.spec.definition.States as Record<string, { Retry?: unknown }>)) {
+      if (state.Retry) retryIntervalOverrides[name] = this.spec.retryIntervalMs;
+    }
+    const execution = this.machine.run(JSON.parse(record.input), {
+      overrides: { taskResourceLocalHandlers: this.spec.tasks as never, retryIntervalOverrides },
+      context: {
+        Execution: { Id: record.executionArn, Name: record.name },
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      },
+    });
+    try {
+      const output = await execution.result;
+      record.status = 'SUCCEEDED';
+      record.output = JSON.stringify(output);
+    } catch (e) {
+      record.status = 'FAILED';
+      const cause = e instanceof ExecutionError ? (e.cause as Error) : (e as Error);
+      record.error = cause?.name ?? 'Error';
+      record.cause = cause?.message ?? '';
+      this.log(`[state-machine ${record.name.slice(0, 8)}] execution failed: ${record.error}: ${record.cause}`);
+    } finally {
+      record.stopDate = Date.now();
+    }
+  }
+
+  /** Executions still running. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+  }
+}

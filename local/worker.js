@@ -1,0 +1,39 @@
+// One Lambda "sandbox": a worker thread that loads a generated __index.js, exactly as the nodejs22.x
+// runtime would, and runs invocations sent by the host. Plain JavaScript: it runs the bundle, not our TS.
+const path = require('path');
+const { parentPort, workerData } = require('worker_threads');
+
+// The SDK warns once per sandbox that Node 20 is old; Lambda runs nodejs22.x, so the warning says
+// nothing about the deployed function. Every other warning is shown.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
+  emitWarning(warning, ...rest);
+};
+
+let handler;
+try {
+  ({ handler } = require(path.join(workerData.bundleDir, '__index.js')));
+} catch (e) {
+  parentPort.postMessage({ type: 'init-error', error: { name: e && e.name, message: e && e.message } });
+}
+
+parentPort.on('message', async ({ id, event, requestId, deadline }) => {
+  const context = {
+    awsRequestId: requestId,
+    functionName: workerData.functionName,
+    memoryLimitInMB: String(workerData.memorySize),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  try {
+    if (!handler) throw Object.assign(new Error('the function failed to initialise'), { name: 'Runtime.InitError' });
+    const result = await handler(event, context);
+    parentPort.postMessage({ type: 'result', id, result: result === undefined ? null : result });
+  } catch (e) {
+    parentPort.postMessage({
+      type: 'result',
+      id,
+      error: { name: (e && e.name) || 'Error', message: (e && e.message) || String(e) },
+    });
+  }
+});

@@ -1,0 +1,128 @@
+/**
+ * The local cloud end to end, over HTTP only: `npm start`'s program on a free port, with the dev stack's
+ * config (and fault injection where a path needs it).
+ */
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { orderIdForKey } from '../../runtime/apiHandler';
+import { isFulfilled } from '../../runtime/fulfillment';
+import { TIER1_CORPUS, validOrder } from '../runtime/tier1Corpus';
+import { type RunningCloud, http, postOrder, startCloud, waitTerminal } from '../support/localCloud';
+
+const keyFor = (fulfilled: boolean, tag: string): string => {
+  for (let i = 0; ; i++) {
+    const key = `${tag}-${Date.now()}-${i}`;
+    if (isFulfilled(orderIdForKey(key), 0.7) === fulfilled) return key;
+  }
+};
+
+const faults = (f: object) => ['--config', `faults=${JSON.stringify(f)}`];
+
+let cloud: RunningCloud;
+let dlqCloud: RunningCloud;
+let storageCloud: RunningCloud;
+let queueCloud: RunningCloud;
+
+beforeAll(async () => {
+  [cloud, dlqCloud, storageCloud, queueCloud] = await Promise.all([
+    startCloud(),
+    startCloud(faults({ fulfillment: { errorRate: 1 } })),
+    startCloud(faults({ storeOrder: { errorRate: 1 } })),
+    startCloud(faults({ sendToQueue: { errorRate: 1 } })),
+  ]);
+}, 90000);
+
+afterAll(async () => {
+  const codes = await Promise.all([cloud, dlqCloud, storageCloud, queueCloud].map((c) => c?.stop()));
+  // Ctrl-C (SIGINT) stops every local cloud cleanly.
+  expect(codes).toEqual([0, 0, 0, 0]);
+});
+
+const describeExecution = (c: RunningCloud, orderId: string) =>
+  new SFNClient({ endpoint: c.sfnEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }).send(
+    new DescribeExecutionCommand({ executionArn: `${c.stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}` }),
+  );
+
+describe('the local cloud', () => {
+  it('happy path: POST → 202 → GET until FULFILLED', async () => {
+    const res = await postOrder(cloud.url, validOrder, { 'Idempotency-Key': keyFor(true, 'happy') });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('location')).toBe(`/orders/${res.body.orderId}`);
+    const order = await waitTerminal(cloud.url, res.body.orderId);
+    expect(order).toMatchObject({ status: 'FULFILLED', customerId: 'CUST-00042', items: validOrder.items });
+  });
+
+  it('a business failure: FAILED with OUT_OF_STOCK', async () => {
+    const res = await postOrder(cloud.url, validOrder, { 'Idempotency-Key': keyFor(false, 'oos') });
+    expect(await waitTerminal(cloud.url, res.body.orderId)).toMatchObject({ status: 'FAILED', failureReason: 'OUT_OF_STOCK' });
+  });
+
+  it('a tier-2 rejection: REJECTED with every reason', async () => {
+    const res = await postOrder(cloud.url, { customerId: 'nobody', items: [{ productId: 'A', quantity: 99 }, { productId: 'A', quantity: 2 }] });
+    expect(res.status).toBe(202);
+    const order = await waitTerminal(cloud.url, res.body.orderId);
+    expect(order.status).toBe('REJECTED');
+    expect(order.reasons.map((r: { code: string }) => r.code)).toEqual(['INVALID_CUSTOMER_ID', 'QUANTITY_LIMIT', 'DUPLICATE_PRODUCT']);
+  });
+
+  it('a system failure: fulfillment failing every time ends FAILED/PROCESSING_ERROR through the DLQ', async () => {
+    const res = await postOrder(dlqCloud.url, validOrder);
+    expect(await waitTerminal(dlqCloud.url, res.body.orderId)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
+  });
+
+  it('StoreOrder failing for good: StorageFailed, visible through DescribeExecution; the order FAILED', async () => {
+    const res = await postOrder(storageCloud.url, validOrder);
+    expect(await waitTerminal(storageCloud.url, res.body.orderId)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
+    const execution = await describeExecution(storageCloud, res.body.orderId);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'TransientError', name: res.body.orderId });
+    expect(execution.cause).toContain('injected fault in store-order');
+  });
+
+  it('SendToQueue failing for good: QueueFailed, visible through DescribeExecution', async () => {
+    const res = await postOrder(queueCloud.url, validOrder);
+    expect(await waitTerminal(queueCloud.url, res.body.orderId)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
+    const execution = await describeExecution(queueCloud, res.body.orderId);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'SQS.SdkClientException', cause: 'injected fault in SendToQueue' });
+  });
+
+  it('a successful execution is SUCCEEDED in DescribeExecution', async () => {
+    const res = await postOrder(cloud.url, validOrder);
+    await waitTerminal(cloud.url, res.body.orderId);
+    expect((await describeExecution(cloud, res.body.orderId)).status).toBe('SUCCEEDED');
+  });
+
+  it('idempotency: a replay returns the same order; the same key with another body is 409', async () => {
+    const key = `replay-${Date.now()}`;
+    const first = await postOrder(cloud.url, validOrder, { 'Idempotency-Key': key });
+    const replay = await postOrder(cloud.url, validOrder, { 'Idempotency-Key': key });
+    expect([first.status, replay.status]).toEqual([202, 202]);
+    expect(replay.body.orderId).toBe(first.body.orderId);
+    const conflict = await postOrder(cloud.url, { ...validOrder, customerId: 'CUST-99999' }, { 'Idempotency-Key': key });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe('IDEMPOTENCY_CONFLICT');
+  });
+
+  it('GET of an unknown id is 404 ORDER_NOT_FOUND', async () => {
+    const res = await http(`${cloud.url}/orders/00000000-0000-4000-8000-000000000000`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('ORDER_NOT_FOUND');
+  });
+
+  const badInputs: [string, () => Promise<{ status: number; body: any }>][] = [
+    ...TIER1_CORPUS.filter((c) => !c.valid).map(
+      (c) => [`tier-1 corpus: ${c.name}`, () => postOrder(cloud.url, c.body)] as [string, () => Promise<{ status: number; body: any }>],
+    ),
+    ['malformed JSON', () => postOrder(cloud.url, '{"customerId": "C", ')],
+    ['an empty body', () => postOrder(cloud.url, '')],
+    ['a text/plain body', () => postOrder(cloud.url, JSON.stringify(validOrder), { 'Content-Type': 'text/plain' })],
+    ['a body over 32 KiB', () => postOrder(cloud.url, { ...validOrder, customerId: 'C'.repeat(40 * 1024) })],
+    ['an Idempotency-Key of 129 characters', () => postOrder(cloud.url, validOrder, { 'Idempotency-Key': 'k'.repeat(129) })],
+    ['DELETE /orders', () => http(`${cloud.url}/orders`, { method: 'DELETE' })],
+    ['an unknown path', () => http(`${cloud.url}/nothing/here`)],
+  ];
+  it.each(badInputs)('answers %s with a 4xx and the error body, never a 5xx', async (_, send) => {
+    const res = await send();
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body).toEqual({ error: expect.objectContaining({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) }) });
+  });
+});
