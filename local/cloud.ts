@@ -104,7 +104,10 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     // DynamoDB: dynalite, in memory or under .dofs/<stack>/dynamodb.
     const dataDir = path.join(ROOT, '.dofs', opts.stack, 'dynamodb');
     if (opts.persist) fs.mkdirSync(dataDir, { recursive: true });
-    const ddbWorker = new Worker(path.join(__dirname, 'dynamoWorker.js'), { workerData: { path: opts.persist ? dataDir : undefined } });
+    const ddbWorker = new Worker(path.join(__dirname, 'dynamoWorker.js'), {
+      workerData: { path: opts.persist ? dataDir : undefined },
+      execArgv: [],
+    });
     const ddbPort = await new Promise<number>((resolve, reject) => {
       ddbWorker.once('message', (m: { port: number }) => resolve(m.port));
       ddbWorker.once('error', reject);

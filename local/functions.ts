@@ -25,18 +25,17 @@ export interface LocalFunctionSpec {
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 /**
- * A local Lambda function: a worker thread with the function's own environment variables, a heap limit
- * from its memory size, and its timeout enforced per invocation (a timed-out sandbox is replaced, as
- * Lambda does). Its log lines are streamed with the function's name and the request id.
+ * One sandbox: a worker thread with the function's own environment variables and a heap limit from its
+ * memory size, running the generated bundle. A timed-out sandbox is discarded, as Lambda does.
  */
-export class LocalFunction {
+class Sandbox {
   private worker!: Worker;
-  private readonly pending = new Map<string, Pending>();
+  readonly pending = new Map<string, Pending>();
   private stopped = false;
-  invocations = 0;
 
   constructor(
-    readonly spec: LocalFunctionSpec,
+    private readonly spec: LocalFunctionSpec,
+    private readonly logLine: (line: string) => void,
     private readonly log: (line: string) => void,
   ) {
     this.spawn();
@@ -46,7 +45,10 @@ export class LocalFunction {
     const worker = new Worker(path.join(__dirname, 'worker.js'), {
       workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize },
       env: this.spec.environment,
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.spec.memorySize) },
+      // A sandbox runs the bundle as Lambda would: without the loaders (-r ts-node/...) of this process.
+      execArgv: [],
+      // The heap may grow to the function's memory size; a small young generation keeps idle sandboxes lean.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.spec.memorySize), maxYoungGenerationSizeMb: 8 },
       stdout: true,
       stderr: true,
     });
@@ -73,17 +75,6 @@ export class LocalFunction {
     this.worker = worker;
   }
 
-  private logLine(line: string): void {
-    let requestId = '-';
-    try {
-      const parsed = JSON.parse(line) as { requestId?: string };
-      requestId = parsed.requestId ?? '-';
-    } catch {
-      // not JSON: shown as is
-    }
-    this.log(`[${this.spec.name} ${requestId.slice(0, 8)}] ${line}`);
-  }
-
   private failAll(error: Error): void {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
@@ -92,11 +83,8 @@ export class LocalFunction {
     }
   }
 
-  /** Invokes the handler with `event`; rejects with a {@link FunctionError} named like Lambda's error type. */
   invoke(event: unknown): Promise<unknown> {
-    if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
     const id = randomUUID();
-    this.invocations++;
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -116,5 +104,61 @@ export class LocalFunction {
     this.stopped = true;
     this.failAll(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
     await this.worker.terminate();
+  }
+}
+
+/**
+ * A local Lambda function: sandboxes in worker threads, scaled out as invocations queue up (as Lambda
+ * runs concurrent invocations in separate sandboxes), each with the function's environment, memory
+ * limit and timeout. Log lines are streamed with the function's name and the request id.
+ */
+export class LocalFunction {
+  private readonly sandboxes: Sandbox[] = [];
+  private stopped = false;
+  invocations = 0;
+
+  constructor(
+    readonly spec: LocalFunctionSpec,
+    private readonly log: (line: string) => void,
+    /** Most sandboxes at once. */
+    private readonly maxSandboxes = 2,
+    /** Queued invocations per sandbox before another sandbox starts. */
+    private readonly scaleAt = 4,
+  ) {
+    this.sandboxes.push(new Sandbox(spec, (l) => this.logLine(l), log));
+  }
+
+  private logLine(line: string): void {
+    let requestId = '-';
+    try {
+      const parsed = JSON.parse(line) as { requestId?: string };
+      requestId = parsed.requestId ?? '-';
+    } catch {
+      // not JSON: shown as is
+    }
+    this.log(`[${this.spec.name} ${requestId.slice(0, 8)}] ${line}`);
+  }
+
+  /** Invokes the handler with `event`; rejects with a {@link FunctionError} named like Lambda's error type. */
+  invoke(event: unknown): Promise<unknown> {
+    if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
+    this.invocations++;
+    let best = this.sandboxes[0];
+    for (const s of this.sandboxes) if (s.pending.size < best.pending.size) best = s;
+    if (best.pending.size >= this.scaleAt && this.sandboxes.length < this.maxSandboxes) {
+      best = new Sandbox(this.spec, (l) => this.logLine(l), this.log);
+      this.sandboxes.push(best);
+    }
+    return best.invoke(event);
+  }
+
+  /** Sandboxes running now. */
+  get sandboxCount(): number {
+    return this.sandboxes.length;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.sandboxes.map((s) => s.stop()));
   }
 }
