@@ -7,7 +7,8 @@ import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, Pu
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { FunctionError, LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
-import { type Recorded, ROOT, stackConfig } from './mockProgram';
+import type { Recorded } from './mockProgram';
+import { ROOT, knownStacks, stackConfig } from './stacks';
 import { LocalPoller } from './poller';
 import { type TaskRunner, LocalStepFunctions } from './stepFunctions';
 import type { StackConfig } from '../config';
@@ -53,16 +54,37 @@ const EMULATED = new Set([
   'aws:apigateway/stage:Stage',
 ]);
 
-export const knownStacks = (): string[] =>
-  fs
-    .readdirSync(ROOT)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+export { knownStacks };
 
 const byName = (resources: readonly Recorded[], type: string) => new Map(resources.filter((r) => r.type === type).map((r) => [r.name, r]));
 const lastSegment = (s: string) => s.split(/[:/]/).pop() ?? s;
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const REGION = 'eu-west-1';
+
+/** dynalite (in memory, or on LevelDB under `dataDir`) in a worker thread of its own; resolves its port. */
+const startDynalite = async (dataDir: string | undefined, stops: (() => Promise<unknown>)[]): Promise<number> => {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const worker = new Worker(path.join(__dirname, 'dynamoWorker.js'), { workerData: { path: dataDir }, execArgv: [] });
+  stops.push(async () => {
+    worker.postMessage('stop');
+    await new Promise((r) => worker.once('message', r));
+    await worker.terminate();
+  });
+  return new Promise<number>((resolve, reject) => {
+    worker.once('message', (m: { port: number }) => resolve(m.port));
+    worker.once('error', reject);
+  });
+};
+
+/** fauxqs, the SQS API, on a free port. */
+const startSqs = async (stops: (() => Promise<unknown>)[]) => {
+  // fauxqs is ESM-only; TypeScript's CommonJS output would turn `import()` into `require()`.
+  const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<typeof import('fauxqs')>;
+  const { startFauxqs } = await importEsm('fauxqs');
+  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: REGION });
+  stops.push(() => fauxqs.stop());
+  return fauxqs;
+};
 
 /**
  * Runs the Pulumi program for `stack` under the mock monitor and materialises what it declares:
@@ -88,8 +110,13 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     // provides it; one directory per process, so that several local clouds can run side by side.
     const bundlesDir = path.join(ROOT, '.dofs', 'run', `${opts.stack}-${process.pid}`);
     stops.push(async () => fs.rmSync(bundlesDir, { recursive: true, force: true }));
-    const s = await synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
-    const region = 'eu-west-1';
+    // The program run takes most of the start-up and has a process of its own: the emulators start meanwhile.
+    const synthesis = synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
+    synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
+    const dataDir = path.join(ROOT, '.dofs', opts.stack, 'dynamodb');
+    const [ddbPort, fauxqs] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startSqs(stops)]);
+    const s = await synthesis;
+    const region = REGION;
 
     const skipped = new Map<string, number>();
     for (const r of s.resources) {
@@ -101,22 +128,6 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
         .join(', ')}`,
     );
 
-    // DynamoDB: dynalite, in memory or under .dofs/<stack>/dynamodb.
-    const dataDir = path.join(ROOT, '.dofs', opts.stack, 'dynamodb');
-    if (opts.persist) fs.mkdirSync(dataDir, { recursive: true });
-    const ddbWorker = new Worker(path.join(__dirname, 'dynamoWorker.js'), {
-      workerData: { path: opts.persist ? dataDir : undefined },
-      execArgv: [],
-    });
-    const ddbPort = await new Promise<number>((resolve, reject) => {
-      ddbWorker.once('message', (m: { port: number }) => resolve(m.port));
-      ddbWorker.once('error', reject);
-    });
-    stops.push(async () => {
-      ddbWorker.postMessage('stop');
-      await new Promise((r) => ddbWorker.once('message', r));
-      await ddbWorker.terminate();
-    });
     const dynamoEndpoint = `http://127.0.0.1:${ddbPort}`;
     const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region, credentials: CREDENTIALS });
     stops.push(async () => ddb.destroy());
@@ -140,11 +151,6 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     say(`  DynamoDB (dynalite${opts.persist ? `, data in ${path.relative(process.cwd(), dataDir)}` : ', in memory'}): ${dynamoEndpoint}, tables ${s.ofType('aws:dynamodb/table:Table').map((t) => t.name).join(', ')}`);
 
     // SQS: fauxqs, same redrive, visibility timeouts compressed.
-    // fauxqs is ESM-only; TypeScript's CommonJS output would turn `import()` into `require()`.
-    const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<typeof import('fauxqs')>;
-    const { startFauxqs } = await importEsm('fauxqs');
-    const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: region });
-    stops.push(() => fauxqs.stop());
     const sqsEndpoint = fauxqs.address;
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials: CREDENTIALS });
     stops.push(async () => sqs.destroy());

@@ -4,24 +4,16 @@
  * serialization tests, the bundle report and the local cloud. Mocks are process-wide: one `synth` per
  * process (or jest file).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { parse } from 'yaml';
+import { stackConfig } from './stacks';
+
+export { ROOT, stackConfig } from './stacks';
 
 export interface Recorded {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, any>;
 }
-
-export const ROOT = path.join(__dirname, '..');
-
-/** The raw config of a stack file, as `pulumi.runtime.allConfig()` would give it (values as strings). */
-export const stackConfig = (stack: string): Record<string, string> => {
-  const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as { config?: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-};
 
 /** Resolves an Output in a test (mocks resolve every Output). */
 export const resolve = <T>(o: pulumi.Input<T>): Promise<T> => new Promise((res) => pulumi.output(o).apply((v) => res(v as T)));

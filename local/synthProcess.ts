@@ -16,7 +16,7 @@ const main = async () => {
     const inputs = { ...r.inputs };
     if (r.type === 'aws:lambda/function:Function') {
       const dir = path.join(bundlesDir, r.name);
-      await writeArchive(inputs.code as CodeArchive, dir);
+      await writeArchive(inputs.code as CodeArchive, dir, { link: true });
       inputs.code = { bundleDir: dir };
     }
     resources.push({ type: r.type, name: r.name, inputs: JSON.parse(JSON.stringify(inputs)) });
