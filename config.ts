@@ -88,32 +88,46 @@ export class StackConfigError extends Error {
   }
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
+export const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
+
+/** What {@link decodeKeys} makes of one namespace of a stack's raw config. */
+export interface DecodedKeys {
+  /** The decoded value of every key that was given and is valid. */
+  readonly values: Record<string, unknown>;
+  /** The given value of every known key, as parsed from its text (JSON where it parses, else the text). */
+  readonly given: Record<string, unknown>;
+  /** One line per unknown key or bad value, naming the key, the value and what is allowed. */
+  readonly problems: string[];
+}
 
 /**
- * Decodes the raw stack config (`namespace:key` → string, as `pulumi.runtime.allConfig()` gives it).
- * Keys of other namespaces (`aws:region`) are ignored; unknown `dofs:` keys and bad values are errors.
+ * Decodes the keys of one namespace of a raw stack config (`namespace:key` → text, as
+ * `pulumi.runtime.allConfig()` gives it) with one codec per key; keys of other namespaces are ignored.
+ * A value is first decoded as the text itself (strings), then as the JSON it holds (numbers, booleans, objects).
  */
-export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: string): StackConfig => {
+export const decodeKeys = (raw: Readonly<Record<string, string>>, namespace: string, fields: Readonly<Record<string, t.Mixed>>): DecodedKeys => {
+  const values: Record<string, unknown> = {};
+  const given: Record<string, unknown> = {};
   const problems: string[] = [];
-  const out: Record<string, unknown> = { ...CONFIG_DEFAULTS };
   for (const [fullKey, text] of Object.entries(raw)) {
     const [ns, key] = fullKey.split(':', 2);
-    if (ns !== CONFIG_NAMESPACE) continue;
-    if (!(key in fields)) {
+    if (ns !== namespace) continue;
+    const codec = fields[key];
+    if (codec === undefined) {
       problems.push(`${fullKey} is not a known key; known keys: ${Object.keys(fields).join(', ')}`);
       continue;
     }
-    const codec = fields[key as Key] as t.Mixed;
     let value: unknown = text;
-    if (codec !== fields.workflowType && codec !== fields.logLevel && codec !== fields.workflowLogLevel && codec !== fields.alarmEmail) {
+    let decoded = codec.decode(text);
+    if (isLeft(decoded)) {
       try {
         value = JSON.parse(text);
+        decoded = codec.decode(value);
       } catch {
-        value = text;
+        // not JSON: the text is the value, and it did not decode
       }
     }
-    const decoded = codec.decode(value);
+    given[key] = value;
     if (isLeft(decoded)) {
       const detail = decoded.left
         .map((e) => {
@@ -121,30 +135,35 @@ export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: strin
           return path ? `${path} = ${show(e.value)} (expected ${e.context[e.context.length - 1].type.name})` : '';
         })
         .filter((s) => s !== '');
-      problems.push(
-        `${fullKey} = ${show(value)} is not allowed: expected ${codec.name}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`,
-      );
+      problems.push(`${fullKey} = ${show(value)} is not allowed: expected ${codec.name}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`);
       continue;
     }
-    if (key === 'faults') {
-      const unknownTargets = Object.keys(value as object).filter((k) => !(k in Faults.type.props));
-      if (unknownTargets.length > 0) {
-        problems.push(`${fullKey} names unknown functions ${unknownTargets.map(show).join(', ')}; allowed: ${Object.keys(Faults.type.props).join(', ')}`);
-        continue;
-      }
-      const unknownFields = Object.entries(value as Record<string, object>).flatMap(([target, f]) =>
-        Object.keys(f ?? {}).filter((k) => !['errorRate', 'timeoutRate'].includes(k)).map((k) => `${target}.${k}`),
-      );
-      if (unknownFields.length > 0) {
-        problems.push(`${fullKey} has unknown fields ${unknownFields.map(show).join(', ')}; allowed per function: errorRate, timeoutRate`);
-        continue;
-      }
-      if (PROTECTED_STACKS.includes(stack)) {
-        problems.push(`${fullKey} is refused on the '${stack}' stack: fault injection is for test stacks only`);
-        continue;
-      }
+    values[key] = decoded.right;
+  }
+  return { values, given, problems };
+};
+
+/**
+ * Decodes the raw stack config (`namespace:key` → string, as `pulumi.runtime.allConfig()` gives it).
+ * Keys of other namespaces (`aws:region`) are ignored; unknown `dofs:` keys and bad values are errors.
+ */
+export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: string): StackConfig => {
+  const { values, given, problems } = decodeKeys(raw, CONFIG_NAMESPACE, fields);
+  const out: Record<string, unknown> = { ...CONFIG_DEFAULTS, ...values };
+  if (values.faults !== undefined) {
+    const fullKey = `${CONFIG_NAMESPACE}:faults`;
+    const faults = given.faults as Record<string, object>;
+    const unknownTargets = Object.keys(faults).filter((k) => !(k in Faults.type.props));
+    const unknownFields = Object.entries(faults).flatMap(([target, f]) =>
+      Object.keys(f ?? {}).filter((k) => !['errorRate', 'timeoutRate'].includes(k)).map((k) => `${target}.${k}`),
+    );
+    if (unknownTargets.length > 0) {
+      problems.push(`${fullKey} names unknown functions ${unknownTargets.map(show).join(', ')}; allowed: ${Object.keys(Faults.type.props).join(', ')}`);
+    } else if (unknownFields.length > 0) {
+      problems.push(`${fullKey} has unknown fields ${unknownFields.map(show).join(', ')}; allowed per function: errorRate, timeoutRate`);
+    } else if (PROTECTED_STACKS.includes(stack)) {
+      problems.push(`${fullKey} is refused on the '${stack}' stack: fault injection is for test stacks only`);
     }
-    out[key] = decoded.right;
   }
   if (PROTECTED_STACKS.includes(stack) && out.pointInTimeRecovery !== true) {
     problems.push(`${CONFIG_NAMESPACE}:pointInTimeRecovery = ${show(out.pointInTimeRecovery)} is not allowed on '${stack}': expected true`);

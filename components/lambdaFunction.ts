@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../config';
-import { type Statement, assumeRolePolicy, policyDocument } from './policy';
+import { ROLE_PATH, type Statement, assumeRolePolicy, policyDocument } from './policy';
 
 /** Settings every DOFS function shares, from the stack config. */
 export interface FunctionSettings {
@@ -38,7 +38,11 @@ export class InlineFunction extends pulumi.ComponentResource {
   constructor(name: string, args: InlineFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:InlineFunction', name, {}, opts);
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
-    this.role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'), description: `DOFS ${name}` }, { parent: this });
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      { path: ROLE_PATH, assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'), description: `DOFS ${name}` },
+      { parent: this },
+    );
     const statements: Statement[] = [
       ...args.statements,
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${this.logGroup.arn}:*`] },

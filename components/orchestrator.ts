@@ -6,7 +6,7 @@ import { validatorFactory } from '../runtime/validateOrder';
 import type { FulfillmentQueue } from './fulfillmentQueue';
 import { type FunctionSettings, InlineFunction } from './lambdaFunction';
 import type { OrderStore } from './orderStore';
-import { type Statement, assumeRolePolicy, policyDocument } from './policy';
+import { ROLE_PATH, type Statement, assumeRolePolicy, policyDocument } from './policy';
 import { orderWorkflow } from './workflow';
 
 export interface OrchestratorArgs extends FunctionSettings {
@@ -81,7 +81,7 @@ export class Orchestrator extends pulumi.ComponentResource {
       { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: args.logRetentionDays },
       { parent: this },
     );
-    this.role = new aws.iam.Role(`${name}-workflow-role`, { assumeRolePolicy: assumeRolePolicy('states.amazonaws.com') }, { parent: this });
+    this.role = new aws.iam.Role(`${name}-workflow-role`, { path: ROLE_PATH, assumeRolePolicy: assumeRolePolicy('states.amazonaws.com') }, { parent: this });
     const policy = new aws.iam.RolePolicy(
       `${name}-workflow-policy`,
       { role: this.role.id, policy: policyDocument(rendered.policyStatements as Statement[]) },

@@ -1,5 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
 
+/**
+ * The IAM path of every role DOFS creates. The deploy roles of `deployments/` may manage only roles under
+ * it, so a deployment can never touch another team's roles.
+ */
+export const ROLE_PATH = '/dofs/';
+
 /** One IAM statement with exact actions and resources. */
 export interface Statement {
   readonly Effect: 'Allow' | 'Deny';

@@ -201,6 +201,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
           bundleDir: dir,
           timeoutSeconds: fn.inputs.timeout ?? 3,
           memorySize: fn.inputs.memorySize ?? 128,
+          logs: opts.functionLogs,
           environment: {
             ...(fn.inputs.environment?.variables ?? {}),
             AWS_REGION: region,
@@ -214,7 +215,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
             AWS_ENDPOINT_URL_SFN: sfn.endpoint,
           },
         },
-        opts.functionLogs ? say : () => undefined,
+        say,
       );
       functionsByArn.set(local.spec.arn, local);
       stops.push(() => local.stop());

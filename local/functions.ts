@@ -20,6 +20,8 @@ export interface LocalFunctionSpec {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
+  /** Stream the function's stdout (its log lines); when false they are dropped inside the sandbox. Errors on stderr always show. */
+  readonly logs: boolean;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -43,7 +45,7 @@ class Sandbox {
 
   private spawn(): void {
     const worker = new Worker(path.join(__dirname, 'worker.js'), {
-      workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize },
+      workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize, logs: this.spec.logs },
       env: this.spec.environment,
       // A sandbox runs the bundle as Lambda would: without the loaders (-r ts-node/...) of this process.
       execArgv: [],
@@ -55,7 +57,7 @@ class Sandbox {
     for (const stream of [worker.stdout, worker.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => this.logLine(line));
     }
-    worker.on('message', (m: { type: string; id?: string; result?: unknown; error?: { name: string; message: string } }) => {
+    worker.on('message', (m: { type: string; id?: string; result?: string; error?: { name: string; message: string } }) => {
       if (m.type === 'init-error') {
         this.log(`[${this.spec.name}] init failed: ${m.error?.name}: ${m.error?.message}`);
         return;
@@ -65,7 +67,7 @@ class Sandbox {
       this.pending.delete(m.id!);
       clearTimeout(p.timer);
       if (m.error) p.reject(new FunctionError(m.error.name, m.error.message));
-      else p.resolve(m.result);
+      else p.resolve(JSON.parse(m.result!));
     });
     worker.on('error', (e) => this.failAll(new FunctionError('Runtime.ExitError', e.message)));
     worker.on('exit', () => {
@@ -96,7 +98,8 @@ class Sandbox {
         void old.terminate();
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.worker.postMessage({ id, event, requestId: id, deadline: Date.now() + timeoutMs });
+      // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
+      this.worker.postMessage({ id, payload: JSON.stringify(event), requestId: id, deadline: Date.now() + timeoutMs });
     });
   }
 

@@ -55,7 +55,9 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
   const dofs = createDofs(config);
   // Every output resolves only after every resource it depends on was registered.
   await resolve(pulumi.all([dofs.apiUrl, dofs.stateMachineArn, dofs.queueUrl, dofs.dlqUrl, dofs.ordersTableName, dofs.failedOrdersTableName]));
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  // ...and a CallbackFunction registers only once its code is serialized, which on a busy machine can come
+  // later still: wait until the runtime has no registration in flight.
+  await (require('@pulumi/pulumi/runtime/settings') as { waitForRPCs: () => Promise<void> }).waitForRPCs();
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   const named = (type: string, name: string) => {
     const r = resources.find((x) => x.type === type && x.name === name);

@@ -11,6 +11,13 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning(warning, ...rest);
 };
 
+// With --quiet, log lines are dropped here rather than carried to the host thread to be thrown away.
+if (!workerData.logs) process.stdout.write = (_chunk, _encoding, callback) => {
+  if (typeof _encoding === 'function') _encoding();
+  else if (typeof callback === 'function') callback();
+  return true;
+};
+
 let handler;
 try {
   ({ handler } = require(path.join(workerData.bundleDir, '__index.js')));
@@ -18,7 +25,7 @@ try {
   parentPort.postMessage({ type: 'init-error', error: { name: e && e.name, message: e && e.message } });
 }
 
-parentPort.on('message', async ({ id, event, requestId, deadline }) => {
+parentPort.on('message', async ({ id, payload, requestId, deadline }) => {
   const context = {
     awsRequestId: requestId,
     functionName: workerData.functionName,
@@ -27,8 +34,8 @@ parentPort.on('message', async ({ id, event, requestId, deadline }) => {
   };
   try {
     if (!handler) throw Object.assign(new Error('the function failed to initialise'), { name: 'Runtime.InitError' });
-    const result = await handler(event, context);
-    parentPort.postMessage({ type: 'result', id, result: result === undefined ? null : result });
+    const result = await handler(JSON.parse(payload), context);
+    parentPort.postMessage({ type: 'result', id, result: JSON.stringify(result === undefined ? null : result) });
   } catch (e) {
     parentPort.postMessage({
       type: 'result',

@@ -62,6 +62,8 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         expect(fn.inputs.loggingConfig).toMatchObject({ logFormat: 'JSON' });
         expect(fn.inputs.tracingConfig).toEqual({ mode: s.config.tracing ? 'Active' : 'PassThrough' });
       }
+      // Under /dofs/, the only path the deploy roles of deployments/ may manage.
+      for (const role of s.ofType('aws:iam/role:Role')) expect([role.name, role.inputs.path]).toEqual([role.name, '/dofs/']);
       const roles = s.ofType('aws:iam/role:Role').map((r) => r.name);
       for (const f of FUNCTIONS) expect(roles.some((r) => r.endsWith(`${f}-role`))).toBe(true);
     });
