@@ -1,0 +1,185 @@
+/**
+ * The IAM documents of delivery, as plain functions of plain values: the OIDC trust of a deploy role, and
+ * what a deploy role may do. Tests read them without mocks.
+ */
+import { ROLE_PATH } from '../components/policy';
+import type { StackName } from './config';
+
+/** Pulumi Cloud's OIDC issuer, as IAM names it (the URL without its scheme). */
+export const PULUMI_OIDC_HOST = 'api.pulumi.com/oidc';
+
+/** The ESC project holding one environment per dofs stack: `dofs/dev`, `dofs/staging`, `dofs/prod`. */
+export const ESC_PROJECT = 'dofs';
+
+/** The Pulumi project of the main program. */
+export const DOFS_PROJECT = 'dofs';
+
+/** The IAM path of the deploy roles: outside `/dofs/`, so that no deploy role can change itself or another. */
+export const DEPLOY_ROLE_PATH = '/dofs-delivery/';
+
+/** The audience of the tokens ESC mints for AWS in `organization`. */
+export const audience = (organization: string) => `aws:${organization}`;
+
+/**
+ * The subject of the token ESC mints when the environment of `stack` opens, with `subjectAttributes:
+ * [currentEnvironment.name]`. ESC can put only platform-attested values in a subject; naming each
+ * environment after its stack scopes the subject to organization, project and stack.
+ */
+export const subject = (organization: string, stack: StackName) =>
+  `pulumi:environments:pulumi.organization.login:${organization}:currentEnvironment.name:${ESC_PROJECT}/${stack}`;
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow';
+  readonly Action: string | string[];
+  readonly Resource?: string | string[];
+  readonly Principal?: Record<string, string>;
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** The trust policy of the deploy role of `stack`: web identity from Pulumi's issuer, audience AND subject checked. */
+export const deployTrustPolicy = (providerArn: string, organization: string, stack: StackName) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Federated: providerArn },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: {
+          [`${PULUMI_OIDC_HOST}:aud`]: audience(organization),
+          [`${PULUMI_OIDC_HOST}:sub`]: subject(organization, stack),
+        },
+      },
+    },
+  ] satisfies PolicyStatement[],
+});
+
+/**
+ * What a deploy role may do: manage the services DOFS declares, on resources named `dofs-*` in one account
+ * and region, and IAM roles under `/dofs/` only. No `*` action; a `*` resource only where AWS allows no other.
+ */
+export const deployPolicy = (account: string, region: string) => {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'Tables',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable',
+        'dynamodb:DescribeContinuousBackups', 'dynamodb:UpdateContinuousBackups', 'dynamodb:DescribeTimeToLive',
+        'dynamodb:UpdateTimeToLive', 'dynamodb:TagResource', 'dynamodb:UntagResource', 'dynamodb:ListTagsOfResource',
+      ],
+      Resource: arn('dynamodb', 'table/dofs-*'),
+    },
+    {
+      Sid: 'Queues',
+      Effect: 'Allow',
+      Action: [
+        'sqs:CreateQueue', 'sqs:DeleteQueue', 'sqs:GetQueueAttributes', 'sqs:SetQueueAttributes', 'sqs:GetQueueUrl',
+        'sqs:TagQueue', 'sqs:UntagQueue', 'sqs:ListQueueTags',
+      ],
+      Resource: arn('sqs', 'dofs-*'),
+    },
+    {
+      Sid: 'Functions',
+      Effect: 'Allow',
+      Action: [
+        'lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:GetFunction', 'lambda:GetFunctionConfiguration',
+        'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:ListVersionsByFunction',
+        'lambda:GetFunctionCodeSigningConfig', 'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:GetPolicy',
+        'lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags',
+      ],
+      Resource: arn('lambda', 'function:dofs-*'),
+    },
+    {
+      Sid: 'EventSourceMappings',
+      Effect: 'Allow',
+      Action: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping', 'lambda:DeleteEventSourceMapping'],
+      Resource: arn('lambda', 'event-source-mapping:*'),
+    },
+    {
+      // CreateEventSourceMapping has no resource type: AWS requires "*", narrowed by the function it targets.
+      Sid: 'NewEventSourceMappings',
+      Effect: 'Allow',
+      Action: ['lambda:CreateEventSourceMapping'],
+      Resource: '*',
+      Condition: { ArnLike: { 'lambda:FunctionArn': arn('lambda', 'function:dofs-*') } },
+    },
+    {
+      Sid: 'StateMachine',
+      Effect: 'Allow',
+      Action: [
+        'states:CreateStateMachine', 'states:DeleteStateMachine', 'states:DescribeStateMachine', 'states:UpdateStateMachine',
+        'states:ListStateMachineVersions', 'states:TagResource', 'states:UntagResource', 'states:ListTagsForResource',
+      ],
+      Resource: arn('states', 'stateMachine:dofs-*'),
+    },
+    {
+      Sid: 'LogGroups',
+      Effect: 'Allow',
+      Action: [
+        'logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy',
+        'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', 'logs:TagLogGroup', 'logs:ListTagsLogGroup',
+      ],
+      Resource: [arn('logs', 'log-group:dofs-*'), arn('logs', 'log-group:/aws/vendedlogs/states/dofs-*')],
+    },
+    {
+      Sid: 'ListLogGroups',
+      Effect: 'Allow',
+      Action: ['logs:DescribeLogGroups'],
+      Resource: arn('logs', 'log-group:*'),
+    },
+    {
+      // Step Functions' log delivery: these actions support no resource-level permissions, so AWS requires "*".
+      Sid: 'WorkflowLogDelivery',
+      Effect: 'Allow',
+      Action: [
+        'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'Alarms',
+      Effect: 'Allow',
+      Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:TagResource', 'cloudwatch:UntagResource', 'cloudwatch:ListTagsForResource'],
+      Resource: arn('cloudwatch', 'alarm:dofs-*'),
+    },
+    {
+      Sid: 'AlarmTopic',
+      Effect: 'Allow',
+      Action: [
+        'sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:Subscribe',
+        'sns:Unsubscribe', 'sns:GetSubscriptionAttributes', 'sns:SetSubscriptionAttributes', 'sns:TagResource',
+        'sns:UntagResource', 'sns:ListTagsForResource',
+      ],
+      Resource: arn('sns', 'dofs-*'),
+    },
+    {
+      // API Gateway's REST resources carry ids, not names: the API's own tree is the narrowest scope.
+      Sid: 'RestApi',
+      Effect: 'Allow',
+      Action: ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'],
+      Resource: [`arn:aws:apigateway:${region}::/restapis`, `arn:aws:apigateway:${region}::/restapis/*`, `arn:aws:apigateway:${region}::/tags/*`],
+    },
+    {
+      Sid: 'DofsRoles',
+      Effect: 'Allow',
+      Action: [
+        'iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole',
+        'iam:UntagRole', 'iam:ListRoleTags', 'iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy',
+        'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListInstanceProfilesForRole',
+      ],
+      Resource: `arn:aws:iam::${account}:role${ROLE_PATH}*`,
+    },
+    {
+      Sid: 'PassDofsRoles',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: `arn:aws:iam::${account}:role${ROLE_PATH}*`,
+      Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'states.amazonaws.com'] } },
+    },
+  ];
+  return { Version: '2012-10-17', Statement: statements };
+};
