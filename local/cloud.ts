@@ -192,6 +192,10 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     stops.push(() => sfn.stop());
 
     // Lambda: each function's generated bundle in its own worker thread.
+    // Functions behind the REST API serve clients; every other one does asynchronous back-end work. On AWS
+    // they run on separate machines. Here they share two cores, so back-end sandboxes run at a lower OS
+    // priority and a burst of POSTs is not slowed by the workflow and the fulfillment it started.
+    const apiTargets = s.ofType('aws:apigateway/integration:Integration').map((i) => String(i.inputs.uri));
     for (const fn of s.ofType('aws:lambda/function:Function')) {
       const dir = (fn.inputs.code as { bundleDir: string }).bundleDir;
       const local = new LocalFunction(
@@ -202,6 +206,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
           timeoutSeconds: fn.inputs.timeout ?? 3,
           memorySize: fn.inputs.memorySize ?? 128,
           logs: opts.functionLogs,
+          background: !apiTargets.some((uri) => uri.includes(`:function:${fn.name}/`)),
           environment: {
             ...(fn.inputs.environment?.variables ?? {}),
             AWS_REGION: region,

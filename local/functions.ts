@@ -22,6 +22,8 @@ export interface LocalFunctionSpec {
   readonly memorySize: number;
   /** Stream the function's stdout (its log lines); when false they are dropped inside the sandbox. Errors on stderr always show. */
   readonly logs: boolean;
+  /** Asynchronous back-end work (workflow tasks, queue consumers): its sandboxes run at a lower OS priority. */
+  readonly background: boolean;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -45,7 +47,7 @@ class Sandbox {
 
   private spawn(): void {
     const worker = new Worker(path.join(__dirname, 'worker.js'), {
-      workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize, logs: this.spec.logs },
+      workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize, logs: this.spec.logs, background: this.spec.background },
       env: this.spec.environment,
       // A sandbox runs the bundle as Lambda would: without the loaders (-r ts-node/...) of this process.
       execArgv: [],
@@ -111,12 +113,15 @@ class Sandbox {
 }
 
 /**
- * A local Lambda function: sandboxes in worker threads, scaled out as invocations queue up (as Lambda
- * runs concurrent invocations in separate sandboxes), each with the function's environment, memory
- * limit and timeout. Log lines are streamed with the function's name and the request id.
+ * A local Lambda function: sandboxes in worker threads, each with the function's environment, memory
+ * limit and timeout. A sandbox runs at most `perSandbox` invocations at once; past that another sandbox
+ * starts (up to `maxSandboxes`), and past that invocations wait in line, untimed, as Lambda's queued
+ * events do: a function's timeout counts from the moment a sandbox takes the invocation. Log lines are
+ * streamed with the function's name and the request id.
  */
 export class LocalFunction {
   private readonly sandboxes: Sandbox[] = [];
+  private readonly waiting: { event: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
   invocations = 0;
 
@@ -125,8 +130,8 @@ export class LocalFunction {
     private readonly log: (line: string) => void,
     /** Most sandboxes at once. */
     private readonly maxSandboxes = 2,
-    /** Queued invocations per sandbox before another sandbox starts. */
-    private readonly scaleAt = 4,
+    /** Invocations one sandbox runs at once. */
+    private readonly perSandbox = 8,
   ) {
     this.sandboxes.push(new Sandbox(spec, (l) => this.logLine(l), log));
   }
@@ -146,13 +151,34 @@ export class LocalFunction {
   invoke(event: unknown): Promise<unknown> {
     if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
     this.invocations++;
-    let best = this.sandboxes[0];
-    for (const s of this.sandboxes) if (s.pending.size < best.pending.size) best = s;
-    if (best.pending.size >= this.scaleAt && this.sandboxes.length < this.maxSandboxes) {
-      best = new Sandbox(this.spec, (l) => this.logLine(l), this.log);
-      this.sandboxes.push(best);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Hands waiting invocations to sandboxes with room, starting a sandbox where the limit allows. */
+  private dispatch(): void {
+    while (this.waiting.length > 0 && !this.stopped) {
+      let best = this.sandboxes[0];
+      for (const s of this.sandboxes) if (s.pending.size < best.pending.size) best = s;
+      if (best.pending.size >= this.perSandbox) {
+        if (this.sandboxes.length >= this.maxSandboxes) return;
+        best = new Sandbox(this.spec, (l) => this.logLine(l), this.log);
+        this.sandboxes.push(best);
+      }
+      const next = this.waiting.shift()!;
+      best.invoke(next.event).then(
+        (v) => {
+          next.resolve(v);
+          this.dispatch();
+        },
+        (e: Error) => {
+          next.reject(e);
+          this.dispatch();
+        },
+      );
     }
-    return best.invoke(event);
   }
 
   /** Sandboxes running now. */
@@ -162,6 +188,7 @@ export class LocalFunction {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const w of this.waiting.splice(0)) w.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
     await Promise.all(this.sandboxes.map((s) => s.stop()));
   }
 }
