@@ -98,7 +98,6 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     throw new LocalCloudError(`unknown stack '${opts.stack}': expected one of ${stacks.join(', ')} (a Pulumi.<stack>.yaml file)`);
   }
   const say = opts.log;
-  const started = Date.now();
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -312,7 +311,6 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       throw e;
     }
     stops.push(() => gateway.stop());
-    const readyMs = Date.now() - started;
 
     return {
       url: gateway.url,
@@ -322,7 +320,6 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       stateMachineArn: sfn.spec.arn,
       tables: s.ofType('aws:dynamodb/table:Table').map((t) => t.name),
       queues,
-      readyMs,
       stepFunctions: sfn,
       functions: [...functionsByArn.values()],
       stop: stopAll,
