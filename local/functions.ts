@@ -123,7 +123,6 @@ export class LocalFunction {
   private readonly sandboxes: Sandbox[] = [];
   private readonly waiting: { event: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
-  invocations = 0;
 
   constructor(
     readonly spec: LocalFunctionSpec,
@@ -150,7 +149,6 @@ export class LocalFunction {
   /** Invokes the handler with `event`; rejects with a {@link FunctionError} named like Lambda's error type. */
   invoke(event: unknown): Promise<unknown> {
     if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
-    this.invocations++;
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
       this.dispatch();
@@ -179,11 +177,6 @@ export class LocalFunction {
         },
       );
     }
-  }
-
-  /** Sandboxes running now. */
-  get sandboxCount(): number {
-    return this.sandboxes.length;
   }
 
   async stop(): Promise<void> {

@@ -18,6 +18,13 @@ export interface Recorded {
 /** Resolves an Output in a test (mocks resolve every Output). */
 export const resolve = <T>(o: pulumi.Input<T>): Promise<T> => new Promise((res) => pulumi.output(o).apply((v) => res(v as T)));
 
+/**
+ * Resolves once the Pulumi runtime has no resource registration in flight (a CallbackFunction registers
+ * only after its code is serialized). `waitForRPCs` is exported by the runtime but not typed.
+ */
+export const registrationsSettled = (): Promise<void> =>
+  (require('@pulumi/pulumi/runtime/settings') as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+
 const arnFor = (type: string, name: string): string => {
   const service = type.split(':')[1].split('/')[0];
   if (type === 'aws:sfn/stateMachine:StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${name}`;
@@ -57,7 +64,7 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
   await resolve(pulumi.all([dofs.apiUrl, dofs.stateMachineArn, dofs.queueUrl, dofs.dlqUrl, dofs.ordersTableName, dofs.failedOrdersTableName]));
   // ...and a CallbackFunction registers only once its code is serialized, which on a busy machine can come
   // later still: wait until the runtime has no registration in flight.
-  await (require('@pulumi/pulumi/runtime/settings') as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+  await registrationsSettled();
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   const named = (type: string, name: string) => {
     const r = resources.find((x) => x.type === type && x.name === name);

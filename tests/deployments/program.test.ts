@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { STACKS } from '../../deployments/config';
+import { registrationsSettled } from '../../local/mockProgram';
 
 type Recorded = { type: string; name: string; inputs: Record<string, any> };
 const ROOT = path.join(__dirname, '..', '..');
@@ -42,7 +43,7 @@ beforeAll(async () => {
   const { createDelivery } = await import('../../deployments/delivery');
   const delivery = createDelivery(decodeDeploymentsConfig(raw));
   outputs = { oidc: await new Promise((resolve) => delivery.oidcProviderArn.apply(resolve)) };
-  await (require('@pulumi/pulumi/runtime/settings') as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+  await registrationsSettled();
 });
 
 const settingsOf = (stack: string) => one('pulumiservice:index:DeploymentSettings', `settings-${stack}`).inputs;
