@@ -35,17 +35,21 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; time
 class Sandbox {
   private worker!: Worker;
   readonly pending = new Map<string, Pending>();
+  /** The bundle has loaded (Lambda's init phase is over): the sandbox takes invocations. */
+  ready = false;
   private stopped = false;
 
   constructor(
     private readonly spec: LocalFunctionSpec,
     private readonly logLine: (line: string) => void,
     private readonly log: (line: string) => void,
+    private readonly onReady: () => void,
   ) {
     this.spawn();
   }
 
   private spawn(): void {
+    this.ready = false;
     const worker = new Worker(path.join(__dirname, 'worker.js'), {
       workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize, logs: this.spec.logs, background: this.spec.background },
       env: this.spec.environment,
@@ -62,6 +66,13 @@ class Sandbox {
     worker.on('message', (m: { type: string; id?: string; result?: string; error?: { name: string; message: string } }) => {
       if (m.type === 'init-error') {
         this.log(`[${this.spec.name}] init failed: ${m.error?.name}: ${m.error?.message}`);
+        return;
+      }
+      if (m.type === 'ready') {
+        if (this.worker === worker) {
+          this.ready = true;
+          this.onReady();
+        }
         return;
       }
       const p = this.pending.get(m.id!);
@@ -116,8 +127,10 @@ class Sandbox {
  * A local Lambda function: sandboxes in worker threads, each with the function's environment, memory
  * limit and timeout. A sandbox runs at most `perSandbox` invocations at once; past that another sandbox
  * starts (up to `maxSandboxes`), and past that invocations wait in line, untimed, as Lambda's queued
- * events do: a function's timeout counts from the moment a sandbox takes the invocation. Log lines are
- * streamed with the function's name and the request id.
+ * events do: a function's timeout counts from the moment a sandbox takes the invocation, which is once
+ * its init is over (as Lambda's timeout does not include init). An invocation is not held up by another
+ * sandbox's cold start: it goes to whichever sandbox has room first. Log lines are streamed with the
+ * function's name and the request id.
  */
 export class LocalFunction {
   private readonly sandboxes: Sandbox[] = [];
@@ -132,7 +145,11 @@ export class LocalFunction {
     /** Invocations one sandbox runs at once. */
     private readonly perSandbox = 8,
   ) {
-    this.sandboxes.push(new Sandbox(spec, (l) => this.logLine(l), log));
+    this.startSandbox();
+  }
+
+  private startSandbox(): void {
+    this.sandboxes.push(new Sandbox(this.spec, (l) => this.logLine(l), this.log, () => this.dispatch()));
   }
 
   private logLine(line: string): void {
@@ -158,12 +175,14 @@ export class LocalFunction {
   /** Hands waiting invocations to sandboxes with room, starting a sandbox where the limit allows. */
   private dispatch(): void {
     while (this.waiting.length > 0 && !this.stopped) {
-      let best = this.sandboxes[0];
-      for (const s of this.sandboxes) if (s.pending.size < best.pending.size) best = s;
-      if (best.pending.size >= this.perSandbox) {
-        if (this.sandboxes.length >= this.maxSandboxes) return;
-        best = new Sandbox(this.spec, (l) => this.logLine(l), this.log);
-        this.sandboxes.push(best);
+      let best: Sandbox | undefined;
+      for (const s of this.sandboxes) {
+        if (s.ready && s.pending.size < this.perSandbox && (!best || s.pending.size < best.pending.size)) best = s;
+      }
+      if (!best) {
+        // Every ready sandbox is full: start one more unless one is starting already or the limit is reached.
+        if (this.sandboxes.every((s) => s.ready) && this.sandboxes.length < this.maxSandboxes) this.startSandbox();
+        return;
       }
       const next = this.waiting.shift()!;
       best.invoke(next.event).then(

@@ -38,6 +38,8 @@ try {
 } catch (e) {
   parentPort.postMessage({ type: 'init-error', error: { name: e && e.name, message: e && e.message } });
 }
+// Init is over (as Lambda's init phase): the host may now hand this sandbox invocations.
+parentPort.postMessage({ type: 'ready' });
 
 parentPort.on('message', async ({ id, payload, requestId, deadline }) => {
   const context = {
