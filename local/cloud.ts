@@ -3,18 +3,17 @@ import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { FunctionError, LocalFunction } from './functions';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { BackendReady, BackendSetup, FromBackend, ToBackend } from './backend';
+import { CREDENTIALS, LocalCloudError, REGION, ACCOUNT, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor } from './common';
+import { LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
 import type { Recorded } from './mockProgram';
 import { ROOT, knownStacks, stackConfig } from './stacks';
-import { LocalPoller } from './poller';
-import { type TaskRunner, LocalStepFunctions } from './stepFunctions';
+import { type ExecutionOutcome, type ExecutionRunner, LocalStepFunctions } from './stepFunctions';
 import type { StackConfig } from '../config';
 
-/** Local time runs this many times faster for waits (visibility timeouts, retry pauses, batching windows). */
-export const TIME_COMPRESSION = 60;
+export { LocalCloudError, TIME_COMPRESSION };
 
 export interface LocalCloudOptions {
   readonly stack: string;
@@ -27,14 +26,6 @@ export interface LocalCloudOptions {
   readonly log: (line: string) => void;
   /** Show function log lines. */
   readonly functionLogs: boolean;
-}
-
-/** A problem the user can fix, reported as one line (unknown stack, port taken, bad flag). */
-export class LocalCloudError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LocalCloudError';
-  }
 }
 
 /** Resource types the local cloud materialises; anything else is listed at startup as not emulated. */
@@ -57,12 +48,14 @@ const EMULATED = new Set([
 export { knownStacks };
 
 const byName = (resources: readonly Recorded[], type: string) => new Map(resources.filter((r) => r.type === type).map((r) => [r.name, r]));
-const lastSegment = (s: string) => s.split(/[:/]/).pop() ?? s;
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-const REGION = 'eu-west-1';
+
+type Stops = (() => Promise<unknown>)[];
+
+/** A function behind the REST API: both sandboxes started with it, and room to allocate between scavenges. */
+const API_SIZING = { maxSandboxes: 2, warmSandboxes: 2, youngGenerationMb: 32 };
 
 /** dynalite (in memory, or on LevelDB under `dataDir`) in a worker thread of its own; resolves its port. */
-const startDynalite = async (dataDir: string | undefined, stops: (() => Promise<unknown>)[]): Promise<number> => {
+const startDynalite = async (dataDir: string | undefined, stops: Stops): Promise<number> => {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const worker = new Worker(path.join(__dirname, 'dynamoWorker.js'), { workerData: { path: dataDir }, execArgv: [] });
   stops.push(async () => {
@@ -76,21 +69,68 @@ const startDynalite = async (dataDir: string | undefined, stops: (() => Promise<
   });
 };
 
-/** fauxqs, the SQS API, on a free port. */
-const startSqs = async (stops: (() => Promise<unknown>)[]) => {
-  // fauxqs is ESM-only; TypeScript's CommonJS output would turn `import()` into `require()`.
-  const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<typeof import('fauxqs')>;
-  const { startFauxqs } = await importEsm('fauxqs');
-  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: REGION });
-  stops.push(() => fauxqs.stop());
-  return fauxqs;
+/**
+ * The back-end thread (`local/backend.ts`): fauxqs starts at once and its endpoint resolves; `setup`
+ * materialises the rest once the program's resources are known; `run` carries out an execution there.
+ */
+const startBackendThread = async (log: (line: string) => void, stops: Stops) => {
+  const worker = new Worker(path.join(__dirname, 'backendThread.js'));
+  const runs = new Map<number, (outcome: ExecutionOutcome) => void>();
+  let nextRun = 0;
+  let onReady: { resolve: (r: BackendReady) => void; reject: (e: Error) => void } | undefined;
+  let onListening: { resolve: (endpoint: string) => void; reject: (e: Error) => void } | undefined;
+  let onStopped: (() => void) | undefined;
+  const fail = (e: Error) => {
+    onListening?.reject(e);
+    onReady?.reject(e);
+    for (const [id, resolve] of runs) {
+      runs.delete(id);
+      resolve({ status: 'FAILED', error: 'States.Runtime', cause: `the local back end failed: ${e.message}` });
+    }
+  };
+  worker.on('message', (m: FromBackend) => {
+    if (m.type === 'listening') onListening?.resolve(m.sqsEndpoint);
+    else if (m.type === 'ready') onReady?.resolve(m.ready);
+    else if (m.type === 'failed') fail(m.error.name === 'LocalCloudError' ? new LocalCloudError(m.error.message) : Object.assign(new Error(m.error.message), { name: m.error.name }));
+    else if (m.type === 'log') log(m.line);
+    else if (m.type === 'stopped') onStopped?.();
+    else if (m.type === 'done') {
+      runs.get(m.id)?.(m.outcome);
+      runs.delete(m.id);
+    }
+  });
+  worker.on('error', (e) => {
+    log(`local back end failed: ${e.stack ?? e.message}`);
+    fail(e);
+  });
+  const send = (m: ToBackend) => worker.postMessage(m);
+  stops.push(async () => {
+    await Promise.race([new Promise<void>((r) => ((onStopped = r), send({ type: 'stop' }))), new Promise((r) => setTimeout(r, 5000))]);
+    await worker.terminate();
+  });
+  const sqsEndpoint = await new Promise<string>((resolve, reject) => (onListening = { resolve, reject }));
+  return {
+    sqsEndpoint,
+    setup: (setup: BackendSetup) =>
+      new Promise<BackendReady>((resolve, reject) => {
+        onReady = { resolve, reject };
+        send({ type: 'setup', setup });
+      }),
+    run: ((execution) =>
+      new Promise<ExecutionOutcome>((resolve) => {
+        const id = nextRun++;
+        runs.set(id, resolve);
+        send({ type: 'run', id, execution });
+      })) as ExecutionRunner,
+  };
 };
 
 /**
- * Runs the Pulumi program for `stack` under the mock monitor and materialises what it declares:
- * tables in dynalite, queues in fauxqs, functions in worker threads from their generated bundles, the
- * state machine in aws-local-stepfunctions behind a Step Functions endpoint, the event source mappings
- * as pollers, and the REST API on 127.0.0.1.
+ * Runs the Pulumi program for `stack` under the mock monitor and materialises what it declares. On this
+ * (normal priority) thread: the REST API on 127.0.0.1, its functions in worker threads, the Step
+ * Functions endpoint, and dynalite in a worker of its own. In the back-end thread at a lower priority
+ * (`local/backend.ts`): queues in fauxqs, the state machine's interpreter, the other functions and the
+ * event source mappings as pollers.
  */
 export const startLocalCloud = async (opts: LocalCloudOptions) => {
   const stacks = knownStacks();
@@ -98,7 +138,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     throw new LocalCloudError(`unknown stack '${opts.stack}': expected one of ${stacks.join(', ')} (a Pulumi.<stack>.yaml file)`);
   }
   const say = opts.log;
-  const stops: (() => Promise<unknown>)[] = [];
+  const stops: Stops = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -113,9 +153,8 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const synthesis = synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
     synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
     const dataDir = path.join(ROOT, '.dofs', opts.stack, 'dynamodb');
-    const [ddbPort, fauxqs] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startSqs(stops)]);
+    const [ddbPort, backend] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startBackendThread(say, stops)]);
     const s = await synthesis;
-    const region = REGION;
 
     const skipped = new Map<string, number>();
     for (const r of s.resources) {
@@ -128,7 +167,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     );
 
     const dynamoEndpoint = `http://127.0.0.1:${ddbPort}`;
-    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region, credentials: CREDENTIALS });
+    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: CREDENTIALS });
     stops.push(async () => ddb.destroy());
     for (const t of s.ofType('aws:dynamodb/table:Table')) {
       try {
@@ -149,156 +188,37 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     }
     say(`  DynamoDB (dynalite${opts.persist ? `, data in ${path.relative(process.cwd(), dataDir)}` : ', in memory'}): ${dynamoEndpoint}, tables ${s.ofType('aws:dynamodb/table:Table').map((t) => t.name).join(', ')}`);
 
-    // SQS: fauxqs, same redrive, visibility timeouts compressed.
-    const sqsEndpoint = fauxqs.address;
-    const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials: CREDENTIALS });
-    stops.push(async () => sqs.destroy());
-    const queues = new Map<string, { url: string; arn: string }>();
-    const queueResources = s.ofType('aws:sqs/queue:Queue');
-    // Dead-letter queues first, so that redrive policies can name them.
-    const ordered = [...queueResources].sort((a, b) => Number(!!a.inputs.redrivePolicy) - Number(!!b.inputs.redrivePolicy));
-    for (const q of ordered) {
-      const attributes: Record<string, string> = {
-        VisibilityTimeout: String(Math.max(1, Math.round((q.inputs.visibilityTimeoutSeconds ?? 30) / TIME_COMPRESSION))),
-      };
-      if (q.inputs.redrivePolicy) {
-        const redrive = JSON.parse(q.inputs.redrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number };
-        const dlq = queues.get(lastSegment(redrive.deadLetterTargetArn));
-        if (!dlq) throw new LocalCloudError(`queue ${q.name}: its dead-letter queue ${redrive.deadLetterTargetArn} is not declared`);
-        attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: redrive.maxReceiveCount });
-      }
-      const created = fauxqs.createQueue(q.name, { attributes, region });
-      queues.set(q.name, { url: created.queueUrl, arn: created.queueArn });
-    }
-    say(`  SQS (fauxqs): ${sqsEndpoint}, queues ${[...queues.keys()].join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`);
-
     // The Step Functions endpoint is needed in the functions' environment, so it listens before they start.
     const smResource = s.ofType('aws:sfn/stateMachine:StateMachine')[0];
-    const functionsByArn = new Map<string, LocalFunction>();
-    const tasks: Record<string, TaskRunner> = {};
     const sfn = new LocalStepFunctions(
-      {
-        arn: `arn:aws:states:${region}:123456789012:stateMachine:${smResource.name}`,
-        name: smResource.name,
-        type: smResource.inputs.type ?? 'STANDARD',
-        definition: JSON.parse(smResource.inputs.definition),
-        tasks,
-        retryIntervalMs: Math.round(1000 / TIME_COMPRESSION),
-      },
-      opts.functionLogs ? say : () => undefined,
+      { arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${smResource.name}`, name: smResource.name, type: smResource.inputs.type ?? 'STANDARD' },
+      backend.run,
     );
     await sfn.listen();
     stops.push(() => sfn.stop());
+    const endpoints = { dynamodb: dynamoEndpoint, sqs: backend.sqsEndpoint, sfn: sfn.endpoint };
 
-    // Lambda: each function's generated bundle in its own worker thread.
-    // Functions behind the REST API serve clients; every other one does asynchronous back-end work. On AWS
-    // they run on separate machines. Here they share two cores, so back-end sandboxes run at a lower OS
-    // priority and a burst of POSTs is not slowed by the workflow and the fulfillment it started.
-    const apiTargets = s.ofType('aws:apigateway/integration:Integration').map((i) => String(i.inputs.uri));
-    for (const fn of s.ofType('aws:lambda/function:Function')) {
-      const dir = (fn.inputs.code as { bundleDir: string }).bundleDir;
-      const local = new LocalFunction(
-        {
-          name: fn.name,
-          arn: `arn:aws:lambda:${region}:123456789012:function:${fn.name}`,
-          bundleDir: dir,
-          timeoutSeconds: fn.inputs.timeout ?? 3,
-          memorySize: fn.inputs.memorySize ?? 128,
-          logs: opts.functionLogs,
-          background: !apiTargets.some((uri) => uri.includes(`:function:${fn.name}/`)),
-          environment: {
-            ...(fn.inputs.environment?.variables ?? {}),
-            AWS_REGION: region,
-            AWS_DEFAULT_REGION: region,
-            AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-            AWS_LAMBDA_FUNCTION_NAME: fn.name,
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.inputs.memorySize ?? 128),
-            AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-            AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-            AWS_ENDPOINT_URL_SFN: sfn.endpoint,
-          },
-        },
-        say,
-      );
+    const back = await backend.setup({ resources: s.resources, config: s.config, endpoints: { dynamodb: dynamoEndpoint, sfn: sfn.endpoint }, functionLogs: opts.functionLogs });
+    say(`  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.map(([name]) => name).join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`);
+
+    // Lambda: the functions behind the REST API here, with both their sandboxes started (a first burst of
+    // requests would otherwise pay a cold start on this machine's two cores); the back end runs the others.
+    const api = apiFunctionNames(s.resources);
+    const functionsByArn = new Map<string, LocalFunction>();
+    for (const fn of s.ofType('aws:lambda/function:Function').filter((f) => api.has(f.name))) {
+      const local = new LocalFunction(functionSpecFor(fn, endpoints, { logs: opts.functionLogs, background: false }), say, API_SIZING);
       functionsByArn.set(local.spec.arn, local);
       stops.push(() => local.stop());
     }
-    say(`  Lambda (worker threads): ${[...functionsByArn.values()].map((f) => f.spec.name).join(', ')}`);
+    await Promise.all([...functionsByArn.values()].map((f) => f.ready()));
+    say(`  Lambda (worker threads): ${[...functionsByArn.values()].map((f) => f.spec.name).join(', ')} (request path); ${back.functions.join(', ')} (back end, lower OS priority)`);
+    say(`  Step Functions (aws-local-stepfunctions): ${back.stateMachine}, endpoint ${sfn.endpoint} (retry pauses ÷${TIME_COMPRESSION})`);
+    say(`  event source mappings: ${back.mappings.join(', ')}`);
     const functionFor = (arnOrUri: string): LocalFunction => {
-      const arn = /arn:aws:lambda:[^/]+/.exec(arnOrUri)?.[0] ?? arnOrUri;
-      const fn = functionsByArn.get(arn);
+      const fn = functionsByArn.get(functionArnIn(arnOrUri));
       if (!fn) throw new LocalCloudError(`no local function for ${arnOrUri}`);
       return fn;
     };
-
-    // State machine tasks: Lambda ARNs to local functions, service integrations to the emulators.
-    const sendFaults = (s.config.faults?.sendToQueue ?? {}) as { errorRate?: number };
-    const definition = JSON.parse(smResource.inputs.definition) as { States: Record<string, { Type: string; Resource?: string }> };
-    for (const [stateName, state] of Object.entries(definition.States)) {
-      if (state.Type !== 'Task' || !state.Resource) continue;
-      const resource = state.Resource;
-      if (resource.startsWith('arn:aws:lambda:')) {
-        const fn = functionFor(resource);
-        tasks[stateName] = (input) => fn.invoke(input);
-      } else if (resource === 'arn:aws:states:::sqs:sendMessage') {
-        tasks[stateName] = async (p: { QueueUrl: string; MessageBody: unknown }) => {
-          const queue = queues.get(lastSegment(p.QueueUrl));
-          if (!queue) throw new FunctionError('SQS.AmazonSQSException', `queue ${p.QueueUrl} does not exist`);
-          if ((sendFaults.errorRate ?? 0) > 0 && Math.random() < sendFaults.errorRate!) {
-            throw new FunctionError('SQS.SdkClientException', 'injected fault in SendToQueue');
-          }
-          try {
-            const body = typeof p.MessageBody === 'string' ? p.MessageBody : JSON.stringify(p.MessageBody);
-            const r = await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
-            return { MessageId: r.MessageId, MD5OfMessageBody: r.MD5OfMessageBody };
-          } catch (e) {
-            throw new FunctionError(`SQS.${(e as Error).name}`, (e as Error).message);
-          }
-        };
-      } else if (resource === 'arn:aws:states:::dynamodb:putItem' || resource === 'arn:aws:states:::dynamodb:updateItem') {
-        const put = resource.endsWith('putItem');
-        tasks[stateName] = async (p: any) => {
-          try {
-            const { $metadata, ...result } = await (put ? ddb.send(new PutItemCommand(p)) : ddb.send(new UpdateItemCommand(p)));
-            void $metadata;
-            return result;
-          } catch (e) {
-            const name = e instanceof ConditionalCheckFailedException ? 'ConditionalCheckFailedException' : (e as Error).name;
-            throw new FunctionError(`DynamoDB.${name}`, (e as Error).message);
-          }
-        };
-      } else {
-        throw new LocalCloudError(`state ${stateName}: task resource ${resource} has no local counterpart`);
-      }
-    }
-    say(`  Step Functions (aws-local-stepfunctions, ${smResource.inputs.type ?? 'STANDARD'}): ${sfn.endpoint} (retry pauses ÷${TIME_COMPRESSION})`);
-
-    // Event source mappings.
-    const pollers: LocalPoller[] = [];
-    for (const m of s.ofType('aws:lambda/eventSourceMapping:EventSourceMapping')) {
-      const queue = queues.get(lastSegment(m.inputs.eventSourceArn));
-      if (!queue) throw new LocalCloudError(`mapping ${m.name}: no local queue for ${m.inputs.eventSourceArn}`);
-      const fn = functionFor(m.inputs.functionName);
-      const poller = new LocalPoller(
-        sqs,
-        {
-          name: m.name,
-          queueUrl: queue.url,
-          queueArn: m.inputs.eventSourceArn,
-          batchSize: m.inputs.batchSize ?? 10,
-          batchWindowMs: Math.round(((m.inputs.maximumBatchingWindowInSeconds ?? 0) * 1000) / TIME_COMPRESSION),
-          reportBatchItemFailures: (m.inputs.functionResponseTypes ?? []).includes('ReportBatchItemFailures'),
-          invoke: (event) => fn.invoke(event),
-          concurrency: 2,
-        },
-        say,
-      );
-      poller.start();
-      pollers.push(poller);
-      stops.push(() => poller.stop());
-    }
-    say(`  event source mappings: ${pollers.map((p) => `${p.spec.name} (batch ${p.spec.batchSize})`).join(', ')}`);
 
     // The REST API.
     const gateway = new LocalGateway(gatewaySpec(s.resources, functionFor));
@@ -315,13 +235,9 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     return {
       url: gateway.url,
       sfnEndpoint: sfn.endpoint,
-      sqsEndpoint,
+      sqsEndpoint: backend.sqsEndpoint,
       dynamoEndpoint,
       stateMachineArn: sfn.spec.arn,
-      tables: s.ofType('aws:dynamodb/table:Table').map((t) => t.name),
-      queues,
-      stepFunctions: sfn,
-      functions: [...functionsByArn.values()],
       stop: stopAll,
     };
   } catch (e) {

@@ -28,6 +28,23 @@ export interface LocalFunctionSpec {
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
+/** How many sandboxes a local function runs, and how big. */
+export interface SandboxSizing {
+  /** Most sandboxes at once. */
+  readonly maxSandboxes: number;
+  /** Invocations one sandbox runs at once. */
+  readonly perSandbox: number;
+  /** Sandboxes started with the function, before any invocation (as provisioned concurrency keeps them). */
+  readonly warmSandboxes: number;
+  /**
+   * V8's young generation, MB. Small keeps an idle sandbox lean; a busy one allocates a few hundred KB an
+   * invocation (mostly in the AWS SDK) and, with a small one, pauses for a scavenge every few invocations.
+   */
+  readonly youngGenerationMb: number;
+}
+
+const DEFAULT_SIZING: SandboxSizing = { maxSandboxes: 2, perSandbox: 8, warmSandboxes: 1, youngGenerationMb: 8 };
+
 /**
  * One sandbox: a worker thread with the function's own environment variables and a heap limit from its
  * memory size, running the generated bundle. A timed-out sandbox is discarded, as Lambda does.
@@ -41,6 +58,7 @@ class Sandbox {
 
   constructor(
     private readonly spec: LocalFunctionSpec,
+    private readonly youngGenerationMb: number,
     private readonly logLine: (line: string) => void,
     private readonly log: (line: string) => void,
     private readonly onReady: () => void,
@@ -55,8 +73,8 @@ class Sandbox {
       env: this.spec.environment,
       // A sandbox runs the bundle as Lambda would: without the loaders (-r ts-node/...) of this process.
       execArgv: [],
-      // The heap may grow to the function's memory size; a small young generation keeps idle sandboxes lean.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.spec.memorySize), maxYoungGenerationSizeMb: 8 },
+      // The heap may grow to the function's memory size.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.spec.memorySize), maxYoungGenerationSizeMb: this.youngGenerationMb },
       stdout: true,
       stderr: true,
     });
@@ -134,22 +152,35 @@ class Sandbox {
  */
 export class LocalFunction {
   private readonly sandboxes: Sandbox[] = [];
+  private readonly initialised: Promise<void>;
+  private markInitialised!: () => void;
   private readonly waiting: { event: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
+
+  private readonly sizing: SandboxSizing;
 
   constructor(
     readonly spec: LocalFunctionSpec,
     private readonly log: (line: string) => void,
-    /** Most sandboxes at once. */
-    private readonly maxSandboxes = 2,
-    /** Invocations one sandbox runs at once. */
-    private readonly perSandbox = 8,
+    sizing: Partial<SandboxSizing> = {},
   ) {
-    this.startSandbox();
+    this.sizing = { ...DEFAULT_SIZING, ...sizing };
+    this.initialised = new Promise((r) => (this.markInitialised = r));
+    for (let i = 0; i < Math.max(1, this.sizing.warmSandboxes); i++) this.startSandbox();
   }
 
   private startSandbox(): void {
-    this.sandboxes.push(new Sandbox(this.spec, (l) => this.logLine(l), this.log, () => this.dispatch()));
+    this.sandboxes.push(
+      new Sandbox(this.spec, this.sizing.youngGenerationMb, (l) => this.logLine(l), this.log, () => {
+        if (this.sandboxes.every((s) => s.ready)) this.markInitialised();
+        this.dispatch();
+      }),
+    );
+  }
+
+  /** Resolves once the sandboxes started with the function have finished their init. */
+  ready(): Promise<void> {
+    return this.initialised;
   }
 
   private logLine(line: string): void {
@@ -177,11 +208,11 @@ export class LocalFunction {
     while (this.waiting.length > 0 && !this.stopped) {
       let best: Sandbox | undefined;
       for (const s of this.sandboxes) {
-        if (s.ready && s.pending.size < this.perSandbox && (!best || s.pending.size < best.pending.size)) best = s;
+        if (s.ready && s.pending.size < this.sizing.perSandbox && (!best || s.pending.size < best.pending.size)) best = s;
       }
       if (!best) {
         // Every ready sandbox is full: start one more unless one is starting already or the limit is reached.
-        if (this.sandboxes.every((s) => s.ready) && this.sandboxes.length < this.maxSandboxes) this.startSandbox();
+        if (this.sandboxes.every((s) => s.ready) && this.sandboxes.length < this.sizing.maxSandboxes) this.startSandbox();
         return;
       }
       const next = this.waiting.shift()!;

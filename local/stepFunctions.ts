@@ -1,22 +1,30 @@
-import './polyfills';
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-
-/** How a Task's resource is carried out locally (the state machine's own ASL is not changed). */
-export type TaskRunner = (input: any) => Promise<unknown>;
 
 export interface LocalStateMachineSpec {
   readonly arn: string;
   readonly name: string;
   readonly type: 'STANDARD' | 'EXPRESS';
-  readonly definition: Record<string, any>;
-  /** One runner per Task state name. */
-  readonly tasks: Record<string, TaskRunner>;
-  /** Retry pause per attempt, in ms: retry counts are kept, waits are compressed. */
-  readonly retryIntervalMs: number;
 }
+
+/** An execution to run: what StartExecution was given. */
+export interface ExecutionRequest {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly input: string;
+}
+
+/** How an execution ended, as DescribeExecution reports it. */
+export interface ExecutionOutcome {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** Runs an execution to its end (the interpreter, `local/interpreter.ts`, in the back-end thread). */
+export type ExecutionRunner = (execution: ExecutionRequest) => Promise<ExecutionOutcome>;
 
 interface ExecutionRecord {
   executionArn: string;
@@ -41,13 +49,12 @@ class ApiError extends Error {
 }
 
 /**
- * The state machine run by aws-local-stepfunctions, behind a Step Functions endpoint that speaks the
- * real AWS JSON protocol for StartExecution and DescribeExecution. STANDARD deduplicates executions by
- * name as AWS does (same name and input: the same execution; another input: ExecutionAlreadyExists);
- * EXPRESS starts every request and has no DescribeExecution.
+ * A Step Functions endpoint that speaks the real AWS JSON protocol for StartExecution and
+ * DescribeExecution, and keeps the executions' records; `runner` carries each execution out. STANDARD
+ * deduplicates executions by name as AWS does (same name and input: the same execution; another input:
+ * ExecutionAlreadyExists); EXPRESS starts every request and has no DescribeExecution.
  */
 export class LocalStepFunctions {
-  private readonly machine: StateMachine;
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Set<Promise<unknown>>();
   private server?: http.Server;
@@ -55,10 +62,8 @@ export class LocalStepFunctions {
 
   constructor(
     readonly spec: LocalStateMachineSpec,
-    private readonly log: (line: string) => void,
-  ) {
-    this.machine = new StateMachine(spec.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
-  }
+    private readonly runner: ExecutionRunner,
+  ) {}
 
   async listen(): Promise<void> {
     this.server = http.createServer((req, res) => {
@@ -131,31 +136,12 @@ export class LocalStepFunctions {
   }
 
   private async run(record: ExecutionRecord): Promise<void> {
-    const retryIntervalOverrides: Record<string, number> = {};
-    for (const [name, state] of Object.entries(this.spec.definition.States as Record<string, { Retry?: unknown }>)) {
-      if (state.Retry) retryIntervalOverrides[name] = this.spec.retryIntervalMs;
-    }
-    const execution = this.machine.run(JSON.parse(record.input), {
-      overrides: { taskResourceLocalHandlers: this.spec.tasks as never, retryIntervalOverrides },
-      context: {
-        Execution: { Id: record.executionArn, Name: record.name },
-        State: {
-          get EnteredTime() {
-            return new Date().toISOString();
-          },
-        },
-      },
-    });
     try {
-      const output = await execution.result;
-      record.status = 'SUCCEEDED';
-      record.output = JSON.stringify(output);
+      const outcome = await this.runner({ executionArn: record.executionArn, name: record.name, input: record.input });
+      Object.assign(record, outcome);
     } catch (e) {
-      record.status = 'FAILED';
-      const cause = e instanceof ExecutionError ? (e.cause as Error) : (e as Error);
-      record.error = cause?.name ?? 'Error';
-      record.cause = cause?.message ?? '';
-      this.log(`[state-machine ${record.name.slice(0, 8)}] execution failed: ${record.error}: ${record.cause}`);
+      // The interpreter itself failed (not the execution): reported as Step Functions reports its own faults.
+      Object.assign(record, { status: 'FAILED', error: 'States.Runtime', cause: (e as Error).message });
     } finally {
       record.stopDate = Date.now();
     }

@@ -3,9 +3,6 @@
 const path = require('path');
 const { parentPort, workerData } = require('worker_threads');
 
-/** The nice value of back-end sandboxes: they get about a tenth of a contended core. */
-const BACKGROUND_NICE = 15;
-
 // The SDK warns once per sandbox that Node 20 is old; Lambda runs nodejs22.x, so the warning says
 // nothing about the deployed function. Every other warning is shown.
 const emitWarning = process.emitWarning.bind(process);
@@ -21,16 +18,8 @@ if (!workerData.logs) process.stdout.write = (_chunk, _encoding, callback) => {
   return true;
 };
 
-// A back-end sandbox yields the cores to the request path (the host decides which is which). Linux names
-// a thread by /proc/thread-self; elsewhere the sandbox keeps the normal priority.
-if (workerData.background) {
-  try {
-    const tid = Number(require('fs').readlinkSync('/proc/thread-self').split('/').pop());
-    require('os').setPriority(tid, BACKGROUND_NICE);
-  } catch {
-    // no per-thread priority here: fine, only slower under load
-  }
-}
+// A back-end sandbox yields the cores to the request path (the host decides which is which).
+if (workerData.background) require('./priority').lowerThisThreadPriority();
 
 let handler;
 try {

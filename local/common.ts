@@ -1,0 +1,65 @@
+/**
+ * What the local cloud's two halves share: the request path on the host thread (`cloud.ts`) and the back
+ * end in a thread of its own (`backend.ts`).
+ */
+import type { LocalFunctionSpec } from './functions';
+import type { Recorded } from './mockProgram';
+
+/** Local time runs this many times faster for waits (visibility timeouts, retry pauses, batching windows). */
+export const TIME_COMPRESSION = 60;
+
+export const REGION = 'eu-west-1';
+export const ACCOUNT = '123456789012';
+export const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** A problem the user can fix, reported as one line (unknown stack, port taken, bad flag). */
+export class LocalCloudError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalCloudError';
+  }
+}
+
+/** The last segment of an ARN or URL: a queue's name from its ARN or URL. */
+export const lastSegment = (s: string): string => s.split(/[:/]/).pop() ?? s;
+
+/** The Lambda ARN in a function ARN or an API Gateway integration URI. */
+export const functionArnIn = (arnOrUri: string): string => /arn:aws:lambda:[^/]+/.exec(arnOrUri)?.[0] ?? arnOrUri;
+
+export const functionArn = (name: string): string => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+
+/** The emulators' endpoints, which every function's SDK clients reach through `AWS_ENDPOINT_URL_*`. */
+export interface Endpoints {
+  readonly dynamodb: string;
+  readonly sqs: string;
+  readonly sfn: string;
+}
+
+/** A declared `aws:lambda/function:Function` as a local function: its bundle, limits and environment. */
+export const functionSpecFor = (fn: Recorded, endpoints: Endpoints, opts: { logs: boolean; background: boolean }): LocalFunctionSpec => ({
+  name: fn.name,
+  arn: functionArn(fn.name),
+  bundleDir: (fn.inputs.code as { bundleDir: string }).bundleDir,
+  timeoutSeconds: fn.inputs.timeout ?? 3,
+  memorySize: fn.inputs.memorySize ?? 128,
+  logs: opts.logs,
+  background: opts.background,
+  environment: {
+    ...(fn.inputs.environment?.variables ?? {}),
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.inputs.memorySize ?? 128),
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+  },
+});
+
+/** The functions the REST API invokes (they serve clients); every other function is back-end work. */
+export const apiFunctionNames = (resources: readonly Recorded[]): Set<string> => {
+  const uris = resources.filter((r) => r.type === 'aws:apigateway/integration:Integration').map((i) => String(i.inputs.uri));
+  return new Set(resources.filter((r) => r.type === 'aws:lambda/function:Function' && uris.some((u) => functionArnIn(u) === functionArn(r.name))).map((r) => r.name));
+};

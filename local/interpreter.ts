@@ -1,0 +1,64 @@
+import './polyfills';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
+
+/** How a Task's resource is carried out locally (the state machine's own ASL is not changed). */
+export type TaskRunner = (input: any) => Promise<unknown>;
+
+export interface InterpreterSpec {
+  readonly definition: Record<string, any>;
+  /** One runner per Task state name. */
+  readonly tasks: Record<string, TaskRunner>;
+  /** Retry pause per attempt, in ms: retry counts are kept, waits are compressed. */
+  readonly retryIntervalMs: number;
+  /** Executions interpreted at once; the others wait, RUNNING, as a few hundred bytes each. */
+  readonly maxConcurrent: number;
+}
+
+/**
+ * The rendered ASL run by aws-local-stepfunctions, with Lambda tasks and service integrations carried out
+ * by `tasks`. Returns the runner behind the local Step Functions endpoint. At most `maxConcurrent`
+ * executions are interpreted at once: a burst of thousands of StartExecutions would otherwise hold
+ * thousands of interpreter states (and their waiting task payloads) in memory while the back end, at its
+ * lower priority, catches up.
+ */
+export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => void): ExecutionRunner => {
+  const machine = new StateMachine(spec.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const [name, state] of Object.entries(spec.definition.States as Record<string, { Retry?: unknown }>)) {
+    if (state.Retry) retryIntervalOverrides[name] = spec.retryIntervalMs;
+  }
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const interpret = async ({ executionArn, name, input }: ExecutionRequest): Promise<ExecutionOutcome> => {
+    const execution = machine.run(JSON.parse(input), {
+      overrides: { taskResourceLocalHandlers: spec.tasks as never, retryIntervalOverrides },
+      context: {
+        Execution: { Id: executionArn, Name: name },
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      },
+    });
+    try {
+      return { status: 'SUCCEEDED', output: JSON.stringify(await execution.result) };
+    } catch (e) {
+      const cause = e instanceof ExecutionError ? (e.cause as Error) : (e as Error);
+      const outcome = { status: 'FAILED' as const, error: cause?.name ?? 'Error', cause: cause?.message ?? '' };
+      log(`[state-machine ${name.slice(0, 8)}] execution failed: ${outcome.error}: ${outcome.cause}`);
+      return outcome;
+    }
+  };
+  return async (request) => {
+    if (running >= spec.maxConcurrent) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await interpret(request);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+};
