@@ -74,7 +74,8 @@ const startDynalite = async (dataDir: string | undefined, stops: Stops): Promise
  * materialises the rest once the program's resources are known; `run` carries out an execution there.
  */
 const startBackendThread = async (log: (line: string) => void, stops: Stops) => {
-  const worker = new Worker(path.join(__dirname, 'backendThread.js'));
+  // Not the host's loaders (`-r ...`): the thread registers its own (see backendThread.js).
+  const worker = new Worker(path.join(__dirname, 'backendThread.js'), { execArgv: [] });
   const runs = new Map<number, (outcome: ExecutionOutcome) => void>();
   let nextRun = 0;
   let onReady: { resolve: (r: BackendReady) => void; reject: (e: Error) => void } | undefined;

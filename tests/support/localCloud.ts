@@ -18,7 +18,7 @@ export interface RunningCloud {
 /** Starts `npm start`'s program (local/main.ts) as a child process and waits for its ready line. */
 export const startCloud = (args: string[] = [], timeoutMs = 30000): Promise<RunningCloud> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'local/main.ts', '--port', '0', '--quiet', ...args], {
+    const child = spawn(process.execPath, ['-r', 'sucrase/register/ts', 'local/main.ts', '--port', '0', '--quiet', ...args], {
       cwd: ROOT,
       env: { ...process.env, PORT: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,7 +70,7 @@ export const startCloud = (args: string[] = [], timeoutMs = 30000): Promise<Runn
 /** Runs the CLI to completion (for its error paths): exit code and output. */
 export const runCli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'local/main.ts', ...args], {
+    const child = spawn(process.execPath, ['-r', 'sucrase/register/ts', 'local/main.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
