@@ -20,7 +20,8 @@ import type { StackConfig } from '../config';
 export interface BackendSetup {
   readonly resources: Recorded[];
   readonly config: StackConfig;
-  readonly endpoints: Omit<Endpoints, 'sqs'>;
+  /** The emulators' endpoints, as the functions get them (SQS is this thread's own fauxqs). */
+  readonly endpoints: Endpoints;
   /** Show the functions' log lines and the state machine's failures. */
   readonly functionLogs: boolean;
 }
@@ -71,7 +72,7 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
-  const endpoints: Endpoints = { ...setup.endpoints, sqs: fauxqs.address };
+  const { endpoints } = setup;
   try {
     const sqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: CREDENTIALS });
     const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });

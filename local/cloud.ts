@@ -100,12 +100,17 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
       runs.delete(m.id);
     }
   });
+  let stopping = false;
   worker.on('error', (e) => {
     log(`local back end failed: ${e.stack ?? e.message}`);
     fail(e);
   });
+  worker.on('exit', (code) => {
+    if (!stopping) fail(new Error(`the back-end thread exited (code ${code})`));
+  });
   const send = (m: ToBackend) => worker.postMessage(m);
   stops.push(async () => {
+    stopping = true;
     await Promise.race([new Promise<void>((r) => ((onStopped = r), send({ type: 'stop' }))), new Promise((r) => setTimeout(r, 5000))]);
     await worker.terminate();
   });
@@ -199,7 +204,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     stops.push(() => sfn.stop());
     const endpoints = { dynamodb: dynamoEndpoint, sqs: backend.sqsEndpoint, sfn: sfn.endpoint };
 
-    const back = await backend.setup({ resources: s.resources, config: s.config, endpoints: { dynamodb: dynamoEndpoint, sfn: sfn.endpoint }, functionLogs: opts.functionLogs });
+    const back = await backend.setup({ resources: s.resources, config: s.config, endpoints, functionLogs: opts.functionLogs });
     say(`  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.map(([name]) => name).join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`);
 
     // Lambda: the functions behind the REST API here, with both their sandboxes started (a first burst of
