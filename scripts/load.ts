@@ -101,6 +101,8 @@ const main = async () => {
     new DynamoDBClient({ endpoint: cloud.dynamoEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
   );
   const latencies: number[] = [];
+  /** Latencies by the second of the run their request started in: the JIT warm-up shows as a ramp. */
+  const bySecond: number[][] = [];
   const accepted: string[] = [];
   let errors = 0;
   let next = 0;
@@ -115,7 +117,9 @@ const main = async () => {
             : { customerId: `CUST-${100000 + i}`, items: [{ productId: `SKU-${i % 97}`, quantity: 1 + (i % 4), unitPrice: 9.99 }] };
         const t0 = performance.now();
         const res = await post('/orders', body);
-        latencies.push(performance.now() - t0);
+        const latency = performance.now() - t0;
+        latencies.push(latency);
+        (bySecond[Math.floor((t0 - start) / 1000)] ??= []).push(latency);
         if (res.status === 202) accepted.push(res.body.orderId);
         else errors++;
       }
@@ -174,6 +178,11 @@ const main = async () => {
   line('all terminal after (s)', endSeconds.toFixed(1));
   line('peak RSS of the cloud (MB)', figures.peakRssMb.toFixed(0), figures.peakRssMb <= TARGETS.peakRssMb);
   line('lost (accepted, not terminal)', String(figures.lost), figures.lost === 0);
+  const seconds = bySecond.map((l, s) => {
+    const sortedSecond = [...l].sort((a, b) => a - b);
+    return `${s}s ${l.length}/s p99 ${percentile(sortedSecond, 99).toFixed(0)}`;
+  });
+  console.log(`POSTs by second started (count, p99 ms): ${seconds.join(' | ')}`);
   console.log(`terminal mix: ${[...terminal].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`host speed: ${speedBefore.toFixed(0)} sha-256 rounds/ms before, ${speedAfter.toFixed(0)} after (one core; lower means a busier host)`);
   const missed =
