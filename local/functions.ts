@@ -151,13 +151,12 @@ class Sandbox {
  * function's name and the request id.
  */
 export class LocalFunction {
+  private readonly sizing: SandboxSizing;
   private readonly sandboxes: Sandbox[] = [];
   private readonly initialised: Promise<void>;
   private markInitialised!: () => void;
   private readonly waiting: { event: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
-
-  private readonly sizing: SandboxSizing;
 
   constructor(
     readonly spec: LocalFunctionSpec,
