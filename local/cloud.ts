@@ -18,8 +18,10 @@ export { LocalCloudError, TIME_COMPRESSION };
 export interface LocalCloudOptions {
   readonly stack: string;
   readonly port: number;
-  /** Keep DynamoDB data under `.dofs/<stack>/dynamodb` between runs. */
+  /** Keep DynamoDB data under `<dataRoot>/<stack>/dynamodb` between runs. */
   readonly persist: boolean;
+  /** Where `persist` keeps data (default `.dofs` in the project). */
+  readonly dataRoot?: string;
   /** Stack config overrides, `dofs:key` → value (as `pulumi config set` would store it). */
   readonly config?: Record<string, string>;
   /** Where progress and function logs go. */
@@ -158,7 +160,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     // The program run takes most of the start-up and has a process of its own: the emulators start meanwhile.
     const synthesis = synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
     synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
-    const dataDir = path.join(ROOT, '.dofs', opts.stack, 'dynamodb');
+    const dataDir = path.join(opts.dataRoot ? path.resolve(opts.dataRoot) : path.join(ROOT, '.dofs'), opts.stack, 'dynamodb');
     const [ddbPort, backend] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startBackendThread(say, stops)]);
     const s = await synthesis;
 

@@ -9,7 +9,8 @@ const USAGE = `usage: npm start -- [--stack dev] [--port 3000] [--persist] [--qu
 
   --stack NAME        the stack whose Pulumi.<NAME>.yaml config to run (default dev)
   --port N            port on 127.0.0.1 for the API (default $PORT or 3000; 0 picks a free one)
-  --persist           keep DynamoDB data under .dofs/<stack>/ between runs (default: in memory)
+  --persist           keep DynamoDB data under .dofs/<stack>/ between runs (default: in memory);
+                      $DOFS_DATA_DIR, if set, is used instead of .dofs
   --quiet             do not stream the functions' log lines
   --config KEY=VALUE  override a stack config value, e.g. --config 'faults={"fulfillment":{"errorRate":1}}'`;
 
@@ -56,7 +57,7 @@ const main = async () => {
     return;
   }
   const log = (line: string) => process.stdout.write(line + '\n');
-  const cloud = await startLocalCloud({ stack: flags.stack, port: flags.port, persist: flags.persist, config: flags.config, log, functionLogs: !flags.quiet });
+  const cloud = await startLocalCloud({ stack: flags.stack, port: flags.port, persist: flags.persist, dataRoot: process.env.DOFS_DATA_DIR || undefined, config: flags.config, log, functionLogs: !flags.quiet });
   log(`  Step Functions endpoint: ${cloud.sfnEndpoint}  state machine: ${cloud.stateMachineArn}`);
   log(`  waits are ${TIME_COMPRESSION}× shorter than on AWS; retry and receive counts are the same`);
   // Counted from the process start, so that it is the wait a user sees after `npm start`.

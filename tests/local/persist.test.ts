@@ -1,0 +1,48 @@
+/** `--persist`: DynamoDB data outlives a restart, and only with the flag (over HTTP only). */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { validOrder } from '../runtime/tier1Corpus';
+import { http, postOrder, startCloud, waitTerminal } from '../support/localCloud';
+
+let dataRoot: string;
+beforeAll(() => {
+  // A directory of the test's own, so that a developer's persisted .dofs/dev data is not touched.
+  dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'dofs-persist-'));
+  process.env.DOFS_DATA_DIR = dataRoot;
+});
+afterAll(() => {
+  delete process.env.DOFS_DATA_DIR;
+  fs.rmSync(dataRoot, { recursive: true, force: true });
+});
+
+it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and starts empty without it', async () => {
+  const first = await startCloud(['--persist']);
+  let orderId: string;
+  let status: string;
+  try {
+    const res = await postOrder(first.url, validOrder);
+    expect(res.status).toBe(202);
+    orderId = res.body.orderId;
+    status = (await waitTerminal(first.url, orderId)).status;
+  } finally {
+    await first.stop();
+  }
+  expect(fs.existsSync(path.join(dataRoot, 'dev', 'dynamodb'))).toBe(true);
+
+  const second = await startCloud(['--persist']);
+  try {
+    const got = await http(`${second.url}/orders/${orderId}`);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ orderId, status });
+  } finally {
+    await second.stop();
+  }
+
+  const ephemeral = await startCloud([]);
+  try {
+    expect((await http(`${ephemeral.url}/orders/${orderId}`)).status).toBe(404);
+  } finally {
+    await ephemeral.stop();
+  }
+}, 120000);
