@@ -1,4 +1,4 @@
-/** `--persist`: DynamoDB data outlives a restart, and only with the flag (over HTTP only). */
+/** `--persist`: DynamoDB data outlives a restart, and only with the flag; Ctrl-C stops cleanly (over HTTP only). */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,7 +16,7 @@ afterAll(() => {
   fs.rmSync(dataRoot, { recursive: true, force: true });
 });
 
-it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and starts empty without it', async () => {
+it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and starts empty without it; Ctrl-C exits 0', async () => {
   const first = await startCloud(['--persist']);
   let orderId: string;
   let status: string;
@@ -26,8 +26,10 @@ it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and start
     orderId = res.body.orderId;
     status = (await waitTerminal(first.url, orderId)).status;
   } finally {
-    await first.stop();
+    // Ctrl-C: exit code 0, and the run's function bundles are removed.
+    expect(await first.stop()).toBe(0);
   }
+  expect(fs.existsSync(path.join(__dirname, '..', '..', '.dofs', 'run', `dev-${first.child.pid}`))).toBe(false);
   expect(fs.existsSync(path.join(dataRoot, 'dev', 'dynamodb'))).toBe(true);
 
   const second = await startCloud(['--persist']);
