@@ -56,7 +56,6 @@ class ApiError extends Error {
  */
 export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
-  private readonly running = new Set<Promise<unknown>>();
   private server?: http.Server;
   endpoint = '';
 
@@ -109,8 +108,7 @@ export class LocalStepFunctions {
       input,
     };
     if (this.spec.type === 'STANDARD') this.executions.set(name, record);
-    const run = this.run(record).finally(() => this.running.delete(run));
-    this.running.add(run);
+    void this.run(record); // settles the record; never rejects
     return { executionArn: record.executionArn, startDate: record.startDate / 1000 };
   }
 
@@ -145,11 +143,6 @@ export class LocalStepFunctions {
     } finally {
       record.stopDate = Date.now();
     }
-  }
-
-  /** Executions still running. */
-  get inFlight(): number {
-    return this.running.size;
   }
 
   async stop(): Promise<void> {
