@@ -28,7 +28,7 @@ export interface BackendSetup {
 
 /** What the back end reports once it runs: for the start-up lines. */
 export interface BackendReady {
-  readonly queues: [string, { url: string; arn: string }][];
+  readonly queues: string[];
   readonly functions: string[];
   readonly mappings: string[];
   readonly stateMachine: string;
@@ -184,7 +184,7 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
     // Ready means initialised: a sandbox's init would otherwise compete with the first requests.
     await Promise.all([...functions.values()].map((f) => f.ready()));
     const ready: BackendReady = {
-      queues: [...queues],
+      queues: [...queues.keys()],
       functions: [...functions.values()].map((f) => f.spec.name),
       mappings: pollers.map((p) => `${p.spec.name} (batch ${p.spec.batchSize})`),
       stateMachine: `${sm.name} (${sm.inputs.type ?? 'STANDARD'})`,

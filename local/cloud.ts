@@ -207,7 +207,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const endpoints = { dynamodb: dynamoEndpoint, sqs: backend.sqsEndpoint, sfn: sfn.endpoint };
 
     const back = await backend.setup({ resources: s.resources, config: s.config, endpoints, functionLogs: opts.functionLogs });
-    say(`  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.map(([name]) => name).join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`);
+    say(`  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`);
 
     // Lambda: the functions behind the REST API here, with both their sandboxes started (a first burst of
     // requests would otherwise pay a cold start on this machine's two cores); the back end runs the others.
