@@ -116,7 +116,7 @@ const main = async () => {
     const latencies: number[] = [];
     const bySecond: number[][] = [];
     let next = first;
-    const start = performance.now();
+    const began = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < first + count) {
@@ -129,13 +129,13 @@ const main = async () => {
           const res = await post('/orders', body);
           const latency = performance.now() - t0;
           latencies.push(latency);
-          (bySecond[Math.floor((t0 - start) / 1000)] ??= []).push(latency);
+          (bySecond[Math.floor((t0 - began) / 1000)] ??= []).push(latency);
           if (res.status === 202) accepted.push(res.body.orderId);
           else errors++;
         }
       }),
     );
-    return { latencies, bySecond, seconds: (performance.now() - start) / 1000 };
+    return { latencies, bySecond, seconds: (performance.now() - began) / 1000 };
   };
   const start = performance.now();
   if (WARMUP > 0) {
