@@ -9,7 +9,7 @@ import './polyfills';
 import { parentPort } from 'worker_threads';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CREDENTIALS, type Endpoints, LocalCloudError, REGION, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor, lastSegment } from './common';
+import { CREDENTIALS, type Endpoints, LocalCloudError, REGION, Stops, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor, lastSegment } from './common';
 import { FunctionError, LocalFunction } from './functions';
 import { type TaskRunner, makeInterpreter } from './interpreter';
 import type { Recorded } from './mockProgram';
@@ -68,10 +68,7 @@ type Fauxqs = Awaited<ReturnType<typeof startSqs>>;
 export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (line: string) => void) => {
   const { resources, config } = setup;
   const ofType = (type: string) => resources.filter((r) => r.type === type);
-  const stops: (() => Promise<unknown>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
+  const stops = new Stops();
   const { endpoints } = setup;
   try {
     const sqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: CREDENTIALS });
@@ -189,9 +186,9 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
       mappings: pollers.map((p) => `${p.spec.name} (batch ${p.spec.batchSize})`),
       stateMachine: `${sm.name} (${sm.inputs.type ?? 'STANDARD'})`,
     };
-    return { ready, run, stop: stopAll };
+    return { ready, run, stop: () => stops.stopAll() };
   } catch (e) {
-    await stopAll();
+    await stops.stopAll();
     throw e;
   }
 };

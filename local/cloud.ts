@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BackendReady, BackendSetup, FromBackend, ToBackend } from './backend';
-import { CREDENTIALS, LocalCloudError, REGION, ACCOUNT, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor } from './common';
+import { CREDENTIALS, LocalCloudError, REGION, ACCOUNT, Stops, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor } from './common';
 import { LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
 import type { Recorded } from './mockProgram';
@@ -50,8 +50,6 @@ const EMULATED = new Set([
 export { knownStacks };
 
 const byName = (resources: readonly Recorded[], type: string) => new Map(resources.filter((r) => r.type === type).map((r) => [r.name, r]));
-
-type Stops = (() => Promise<unknown>)[];
 
 /** A function behind the REST API: both sandboxes started with it, and room to allocate between scavenges. */
 const API_SIZING = { maxSandboxes: 2, warmSandboxes: 2, youngGenerationMb: 32 };
@@ -146,10 +144,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     throw new LocalCloudError(`unknown stack '${opts.stack}': expected one of ${stacks.join(', ')} (a Pulumi.<stack>.yaml file)`);
   }
   const say = opts.log;
-  const stops: Stops = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
+  const stops = new Stops();
 
   try {
     say(`dofs local cloud: running the program for stack '${opts.stack}' under the mock monitor...`);
@@ -246,10 +241,10 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       sqsEndpoint: backend.sqsEndpoint,
       dynamoEndpoint,
       stateMachineArn: sfn.spec.arn,
-      stop: stopAll,
+      stop: () => stops.stopAll(),
     };
   } catch (e) {
-    await stopAll();
+    await stops.stopAll();
     throw e;
   }
 };

@@ -20,6 +20,19 @@ export class LocalCloudError extends Error {
   }
 }
 
+/** What a half of the local cloud has started, stopped in reverse order; one failing stop does not keep the others from running. */
+export class Stops {
+  private readonly stops: (() => Promise<unknown>)[] = [];
+
+  push(...stops: (() => Promise<unknown>)[]): void {
+    this.stops.push(...stops);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const stop of this.stops.splice(0).reverse()) await stop().catch(() => undefined);
+  }
+}
+
 /** The last segment of an ARN or URL: a queue's name from its ARN or URL. */
 export const lastSegment = (s: string): string => s.split(/[:/]/).pop() ?? s;
 
