@@ -1,7 +1,23 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../config';
+import packageJson from '../package.json';
 import { ROLE_PATH, type Statement, assumeRolePolicy, policyDocument } from './policy';
+
+/**
+ * Packages never shipped in a function's archive:
+ * - the AWS SDK v3, which the nodejs22.x runtime provides;
+ * - the Node.js binaries that run the local tools (package.json `optionalDependencies`). Pulumi's serializer
+ *   reads package.json through normalize-package-data, which merges `optionalDependencies` into
+ *   `dependencies` (@pulumi/pulumi runtime/closure/codePaths.ts), so without this each zip would carry Node.
+ */
+export const BUNDLE_EXCLUDED_PACKAGES: readonly string[] = [
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/client-sfn',
+  '@aws-sdk/client-sqs',
+  ...Object.keys(packageJson.optionalDependencies),
+];
 
 /** Settings every DOFS function shares, from the stack config. */
 export interface FunctionSettings {
@@ -71,8 +87,7 @@ export class InlineFunction extends pulumi.ComponentResource {
         environment: { variables: environment },
         loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name, applicationLogLevel: args.logLevel, systemLogLevel: 'WARN' },
         tracingConfig: { mode: args.tracing ? 'Active' : 'PassThrough' },
-        // The nodejs22.x runtime provides the AWS SDK v3; never ship it.
-        codePathOptions: { extraExcludePackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/client-sqs'] },
+        codePathOptions: { extraExcludePackages: [...BUNDLE_EXCLUDED_PACKAGES] },
       },
       { parent: this, dependsOn: [this.policy, this.logGroup] },
     );

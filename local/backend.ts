@@ -5,7 +5,6 @@
  * function, the Step Functions endpoint and DynamoDB) on threads of normal priority. On AWS the two run
  * on separate machines; here they share two cores, and a burst of POSTs comes first.
  */
-import './polyfills';
 import { parentPort } from 'worker_threads';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';

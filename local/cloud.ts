@@ -1,4 +1,3 @@
-import './polyfills';
 import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';

@@ -1,4 +1,3 @@
-import './polyfills';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 

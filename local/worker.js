@@ -3,14 +3,6 @@
 const path = require('path');
 const { parentPort, workerData } = require('worker_threads');
 
-// The SDK warns once per sandbox that Node 20 is old; Lambda runs nodejs22.x, so the warning says
-// nothing about the deployed function. Every other warning is shown.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
-  emitWarning(warning, ...rest);
-};
-
 // With --quiet, log lines are dropped here rather than carried to the host thread to be thrown away.
 if (!workerData.logs) process.stdout.write = (_chunk, _encoding, callback) => {
   if (typeof _encoding === 'function') _encoding();

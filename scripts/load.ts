@@ -6,7 +6,6 @@
  * `--warmup N` first posts N orders at the same concurrency and leaves them out of the POST figures, so
  * that these describe the warm system; by default (0) they include the fresh start's JIT warm-up.
  */
-import '../local/polyfills';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';

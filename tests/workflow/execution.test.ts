@@ -2,7 +2,6 @@
  * Runs the rendered order workflow in an ASL interpreter (aws-local-stepfunctions, with the
  * Promise.withResolvers polyfill for Node 20) with local task handlers, on every path.
  */
-import '../../local/polyfills';
 import { StateMachine, ExecutionError } from 'aws-local-stepfunctions';
 import { orderWorkflow } from '../../components/workflow';
 import { TransientError, InvalidInputError } from '../../runtime/errors';
