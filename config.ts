@@ -1,5 +1,8 @@
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
+import { decodeKeys, show } from './configKeys';
+import { FULFILLMENT_QUEUE_DEFAULTS, validateBatching } from './components/fulfillmentQueue';
+import { ORDER_API_DEFAULTS, validateThrottling } from './components/orderApi';
+import { ORDER_STORE_DEFAULTS } from './components/orderStore';
 
 /**
  * The stack configuration: one io-ts codec, one decode, errors that name the key, the value and what is
@@ -59,22 +62,25 @@ export type StackConfig = { [K in Exclude<Key, 'alarmEmail' | 'faults'>]: t.Type
   faults?: Faults;
 };
 
-/** The defaults (Pulumi.yaml repeats them for the CLI). */
+/**
+ * The defaults, taken from the components that apply them. Pulumi.yaml and the README's config table
+ * repeat them for people; tests/infra/config.test.ts keeps both equal to these.
+ */
 export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'faults'> = {
-  fulfillmentSuccessRate: 0.7,
+  fulfillmentSuccessRate: FULFILLMENT_QUEUE_DEFAULTS.fulfillmentSuccessRate,
   workflowType: 'STANDARD',
-  maxReceiveCount: 3,
-  fulfillmentBatchSize: 10,
-  fulfillmentBatchWindowSeconds: 1,
-  fulfillmentTimeoutSeconds: 10,
+  maxReceiveCount: FULFILLMENT_QUEUE_DEFAULTS.maxReceiveCount,
+  fulfillmentBatchSize: FULFILLMENT_QUEUE_DEFAULTS.batchSize,
+  fulfillmentBatchWindowSeconds: FULFILLMENT_QUEUE_DEFAULTS.batchWindowSeconds,
+  fulfillmentTimeoutSeconds: FULFILLMENT_QUEUE_DEFAULTS.fulfillmentTimeoutSeconds,
   logRetentionDays: 14,
   logLevel: 'INFO',
   workflowLogLevel: 'ERROR',
   tracing: true,
-  apiThrottleRateLimit: 50,
-  apiThrottleBurstLimit: 100,
-  pointInTimeRecovery: false,
-  deletionProtection: false,
+  apiThrottleRateLimit: ORDER_API_DEFAULTS.throttleRateLimit,
+  apiThrottleBurstLimit: ORDER_API_DEFAULTS.throttleBurstLimit,
+  pointInTimeRecovery: ORDER_STORE_DEFAULTS.pointInTimeRecovery,
+  deletionProtection: ORDER_STORE_DEFAULTS.deletionProtection,
 };
 
 /** Stacks on which fault injection is refused. */
@@ -87,61 +93,6 @@ export class StackConfigError extends Error {
     super(`invalid stack configuration:\n- ${problems.join('\n- ')}`);
   }
 }
-
-export const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
-
-/** What {@link decodeKeys} makes of one namespace of a stack's raw config. */
-export interface DecodedKeys {
-  /** The decoded value of every key that was given and is valid. */
-  readonly values: Record<string, unknown>;
-  /** The given value of every known key, as parsed from its text (JSON where it parses, else the text). */
-  readonly given: Record<string, unknown>;
-  /** One line per unknown key or bad value, naming the key, the value and what is allowed. */
-  readonly problems: string[];
-}
-
-/**
- * Decodes the keys of one namespace of a raw stack config (`namespace:key` → text, as
- * `pulumi.runtime.allConfig()` gives it) with one codec per key; keys of other namespaces are ignored.
- * A value is first decoded as the text itself (strings), then as the JSON it holds (numbers, booleans, objects).
- */
-export const decodeKeys = (raw: Readonly<Record<string, string>>, namespace: string, fields: Readonly<Record<string, t.Mixed>>): DecodedKeys => {
-  const values: Record<string, unknown> = {};
-  const given: Record<string, unknown> = {};
-  const problems: string[] = [];
-  for (const [fullKey, text] of Object.entries(raw)) {
-    const [ns, key] = fullKey.split(':', 2);
-    if (ns !== namespace) continue;
-    const codec = fields[key];
-    if (codec === undefined) {
-      problems.push(`${fullKey} is not a known key; known keys: ${Object.keys(fields).join(', ')}`);
-      continue;
-    }
-    let value: unknown = text;
-    let decoded = codec.decode(text);
-    if (isLeft(decoded)) {
-      try {
-        value = JSON.parse(text);
-        decoded = codec.decode(value);
-      } catch {
-        // not JSON: the text is the value, and it did not decode
-      }
-    }
-    given[key] = value;
-    if (isLeft(decoded)) {
-      const detail = decoded.left
-        .map((e) => {
-          const path = e.context.map((c) => c.key).filter((k) => k !== '').join('.');
-          return path ? `${path} = ${show(e.value)} (expected ${e.context[e.context.length - 1].type.name})` : '';
-        })
-        .filter((s) => s !== '');
-      problems.push(`${fullKey} = ${show(value)} is not allowed: expected ${codec.name}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`);
-      continue;
-    }
-    values[key] = decoded.right;
-  }
-  return { values, given, problems };
-};
 
 /**
  * Decodes the raw stack config (`namespace:key` → string, as `pulumi.runtime.allConfig()` gives it).
@@ -171,11 +122,19 @@ export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: strin
   if (PROTECTED_STACKS.includes(stack) && out.deletionProtection !== true) {
     problems.push(`${CONFIG_NAMESPACE}:deletionProtection = ${show(out.deletionProtection)} is not allowed on '${stack}': expected true`);
   }
-  if ((out.apiThrottleBurstLimit as number) < (out.apiThrottleRateLimit as number)) {
-    problems.push(
-      `${CONFIG_NAMESPACE}:apiThrottleBurstLimit = ${out.apiThrottleBurstLimit} is below ${CONFIG_NAMESPACE}:apiThrottleRateLimit = ${out.apiThrottleRateLimit}: the burst must be at least the rate`,
-    );
-  }
+  // Cross-field rules: the components' own checks, with the messages naming the keys a user sets.
+  const key = (k: Key) => `${CONFIG_NAMESPACE}:${k}`;
+  const c = out as StackConfig;
+  problems.push(
+    ...validateBatching(
+      { batchSize: c.fulfillmentBatchSize, batchWindowSeconds: c.fulfillmentBatchWindowSeconds },
+      { batchSize: key('fulfillmentBatchSize'), batchWindowSeconds: key('fulfillmentBatchWindowSeconds') },
+    ),
+    ...validateThrottling(
+      { throttleRateLimit: c.apiThrottleRateLimit, throttleBurstLimit: c.apiThrottleBurstLimit },
+      { throttleRateLimit: key('apiThrottleRateLimit'), throttleBurstLimit: key('apiThrottleBurstLimit') },
+    ),
+  );
   if (problems.length > 0) throw new StackConfigError(problems);
   return out as StackConfig;
 };

@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { FulfillmentMessage } from '../runtime/codecs';
 import { dlqHandlerFactory } from '../runtime/dlqHandler';
 import { fulfillmentFactory } from '../runtime/fulfillment';
+import { type ArgNames, ownNames, withDefaults } from './defaults';
 import { type FunctionSettings, InlineFunction } from './lambdaFunction';
 import type { OrderStore } from './orderStore';
 import { type Statement } from './policy';
@@ -10,19 +11,47 @@ import type { QueueRef } from './workflow';
 
 export interface FulfillmentQueueArgs extends FunctionSettings {
   readonly store: OrderStore;
-  /** Share of orders fulfilled (CONTRACT.md). @default 0.7 */
+  /** Share of orders fulfilled (CONTRACT.md). @default FULFILLMENT_QUEUE_DEFAULTS.fulfillmentSuccessRate (0.7) */
   readonly fulfillmentSuccessRate?: number;
-  /** Receives before a message moves to the DLQ. @default 3 */
+  /** Receives before a message moves to the DLQ. @default FULFILLMENT_QUEUE_DEFAULTS.maxReceiveCount (3) */
   readonly maxReceiveCount?: number;
-  /** Messages per fulfillment invocation. @default 10 */
+  /** Messages per fulfillment invocation; over 10 needs a batching window. @default FULFILLMENT_QUEUE_DEFAULTS.batchSize (10) */
   readonly batchSize?: number;
-  /** Seconds to gather a batch. @default 1 */
+  /** Seconds to gather a batch. @default FULFILLMENT_QUEUE_DEFAULTS.batchWindowSeconds (1) */
   readonly batchWindowSeconds?: number;
-  /** Fulfillment function timeout; the visibility timeout is 6× this. @default 10 */
+  /** Fulfillment function timeout; the visibility timeout is 6× this. @default FULFILLMENT_QUEUE_DEFAULTS.fulfillmentTimeoutSeconds (10) */
   readonly fulfillmentTimeoutSeconds?: number;
   /** Fault injection per function (test stacks only). */
   readonly faults?: { fulfillment?: object; dlqHandler?: object };
 }
+
+/** The defaults of {@link FulfillmentQueueArgs}; the stack config's defaults come from here. */
+export const FULFILLMENT_QUEUE_DEFAULTS: Readonly<
+  Required<Pick<FulfillmentQueueArgs, 'fulfillmentSuccessRate' | 'maxReceiveCount' | 'batchSize' | 'batchWindowSeconds' | 'fulfillmentTimeoutSeconds'>>
+> = {
+  fulfillmentSuccessRate: 0.7,
+  maxReceiveCount: 3,
+  batchSize: 10,
+  batchWindowSeconds: 1,
+  fulfillmentTimeoutSeconds: 10,
+};
+
+/**
+ * Problems with the batching arguments, each naming the arguments as `names` says (stack config keys, or
+ * the component's own arg names). Lambda refuses a batch size over 10 on an SQS mapping without a batching
+ * window of at least 1 s (CreateEventSourceMapping, BatchSize:
+ * https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+ */
+export const validateBatching = (
+  args: { readonly batchSize: number; readonly batchWindowSeconds: number },
+  names: ArgNames<'batchSize' | 'batchWindowSeconds'> = ownNames('batchSize', 'batchWindowSeconds'),
+): string[] =>
+  args.batchSize > 10 && args.batchWindowSeconds < 1
+    ? [
+        `${names.batchSize} = ${args.batchSize} needs ${names.batchWindowSeconds} of at least 1 (it is ${args.batchWindowSeconds}): ` +
+          'Lambda takes more than 10 messages per batch from SQS only with a batching window',
+      ]
+    : [];
 
 /** Visibility timeout for a consumer timeout: AWS advises at least 6× the function timeout. */
 export const visibilityTimeoutFor = (functionTimeoutSeconds: number): number => 6 * functionTimeoutSeconds;
@@ -39,21 +68,18 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
 
   constructor(name: string, args: FulfillmentQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:FulfillmentQueue', name, {}, opts);
-    const timeout = args.fulfillmentTimeoutSeconds ?? 10;
-    const batchSize = args.batchSize ?? 10;
-    const window = args.batchWindowSeconds ?? 1;
-    if (batchSize > 10 && window < 1) {
-      throw new Error(`batchSize ${batchSize} needs batchWindowSeconds >= 1 (SQS allows more than 10 only with a batching window); batchWindowSeconds is ${window}`);
-    }
+    const a = withDefaults(FULFILLMENT_QUEUE_DEFAULTS, args);
+    const problems = validateBatching(a);
+    if (problems.length > 0) throw new Error(`FulfillmentQueue '${name}': ${problems.join('; ')}`);
 
     this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 }, { parent: this });
     this.queue = new aws.sqs.Queue(
       `${name}-orders`,
       {
         sqsManagedSseEnabled: true,
-        visibilityTimeoutSeconds: visibilityTimeoutFor(timeout),
+        visibilityTimeoutSeconds: visibilityTimeoutFor(a.fulfillmentTimeoutSeconds),
         messageRetentionSeconds: 4 * 24 * 3600,
-        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: args.maxReceiveCount ?? 3 }),
+        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: a.maxReceiveCount }),
       },
       { parent: this },
     );
@@ -68,8 +94,8 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
         factory: fulfillmentFactory,
         description: 'DOFS fulfillment: simulated warehouse, business outcome per order',
         statements: [...args.store.grantWrite('outcome'), ...this.grantConsume(this.queue)],
-        environment: { ...tableEnv, FULFILLMENT_SUCCESS_RATE: String(args.fulfillmentSuccessRate ?? 0.7) },
-        timeout,
+        environment: { ...tableEnv, FULFILLMENT_SUCCESS_RATE: String(a.fulfillmentSuccessRate) },
+        timeout: a.fulfillmentTimeoutSeconds,
         memorySize: 256,
         faults: args.faults?.fulfillment,
       },
@@ -80,8 +106,8 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
       {
         eventSourceArn: this.queue.arn,
         functionName: this.fulfillment.function.arn,
-        batchSize,
-        maximumBatchingWindowInSeconds: window,
+        batchSize: a.batchSize,
+        maximumBatchingWindowInSeconds: a.batchWindowSeconds,
         functionResponseTypes: ['ReportBatchItemFailures'],
       },
       { parent: this, dependsOn: [this.fulfillment] },

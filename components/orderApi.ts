@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { apiHandlerFactory } from '../runtime/apiHandler';
 import { codecs } from '../runtime/codecs';
 import { orderRequestSchema } from '../runtime/schema';
+import { type ArgNames, ownNames, withDefaults } from './defaults';
 import { type FunctionSettings, InlineFunction } from './lambdaFunction';
 import type { Orchestrator } from './orchestrator';
 import type { OrderStore } from './orderStore';
@@ -10,14 +11,36 @@ import type { OrderStore } from './orderStore';
 export interface OrderApiArgs extends FunctionSettings {
   readonly store: OrderStore;
   readonly orchestrator: Orchestrator;
-  /** Steady-state requests per second of the stage. @default 50 */
+  /** Steady-state requests per second of the stage. @default ORDER_API_DEFAULTS.throttleRateLimit (50) */
   readonly throttleRateLimit?: number;
-  /** Burst of the stage. @default 100 */
+  /** Burst of the stage; at least the rate. @default ORDER_API_DEFAULTS.throttleBurstLimit (100) */
   readonly throttleBurstLimit?: number;
-  /** @default 'v1' */
+  /** @default ORDER_API_DEFAULTS.stageName ('v1') */
   readonly stageName?: string;
   readonly faults?: { apiHandler?: object };
 }
+
+/** The defaults of {@link OrderApiArgs}; the stack config's defaults come from here. */
+export const ORDER_API_DEFAULTS: Readonly<Required<Pick<OrderApiArgs, 'throttleRateLimit' | 'throttleBurstLimit' | 'stageName'>>> = {
+  throttleRateLimit: 50,
+  throttleBurstLimit: 100,
+  stageName: 'v1',
+};
+
+/**
+ * Problems with the stage's throttling, each naming the arguments as `names` says. A burst below the rate
+ * would cap the rate at the burst (the token bucket holds at most `burst` tokens).
+ */
+export const validateThrottling = (
+  args: { readonly throttleRateLimit: number; readonly throttleBurstLimit: number },
+  names: ArgNames<'throttleRateLimit' | 'throttleBurstLimit'> = ownNames('throttleRateLimit', 'throttleBurstLimit'),
+): string[] =>
+  args.throttleBurstLimit < args.throttleRateLimit
+    ? [
+        `${names.throttleBurstLimit} = ${args.throttleBurstLimit} is below ${names.throttleRateLimit} = ${args.throttleRateLimit}: ` +
+          'the burst must be at least the rate',
+      ]
+    : [];
 
 /** The error body of CONTRACT.md for responses API Gateway produces itself. */
 const gatewayError = (code: string, message: string) =>
@@ -36,10 +59,10 @@ export class OrderApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrderApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:OrderApi', name, {}, opts);
-    const rate = args.throttleRateLimit ?? 50;
-    const burst = args.throttleBurstLimit ?? 100;
-    if (burst < rate) throw new Error(`throttleBurstLimit ${burst} is below throttleRateLimit ${rate}: the burst must be at least the rate`);
-    const stageName = args.stageName ?? 'v1';
+    const a = withDefaults(ORDER_API_DEFAULTS, args);
+    const problems = validateThrottling(a);
+    if (problems.length > 0) throw new Error(`OrderApi '${name}': ${problems.join('; ')}`);
+    const { throttleRateLimit: rate, throttleBurstLimit: burst, stageName } = a;
 
     this.handler = new InlineFunction(
       `${name}-handler`,

@@ -1,14 +1,18 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { withDefaults } from './defaults';
 import type { TableRef } from './workflow';
 import type { Statement } from './policy';
 
 export interface OrderStoreArgs {
-  /** DynamoDB point-in-time recovery on both tables. @default false */
+  /** DynamoDB point-in-time recovery on both tables. @default ORDER_STORE_DEFAULTS.pointInTimeRecovery (false) */
   readonly pointInTimeRecovery?: boolean;
-  /** DynamoDB deletion protection on both tables, and Pulumi `protect`. @default false */
+  /** DynamoDB deletion protection on both tables, and Pulumi `protect`. @default ORDER_STORE_DEFAULTS.deletionProtection (false) */
   readonly deletionProtection?: boolean;
 }
+
+/** The defaults of {@link OrderStoreArgs}; the stack config's defaults come from here. */
+export const ORDER_STORE_DEFAULTS: Readonly<Required<OrderStoreArgs>> = { pointInTimeRecovery: false, deletionProtection: false };
 
 /**
  * The orders table and the failed-orders table: on-demand, encrypted at rest with a KMS key, keyed by
@@ -20,10 +24,9 @@ export class OrderStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrderStoreArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:OrderStore', name, {}, opts);
-    const pitr = args.pointInTimeRecovery ?? false;
-    const protect = args.deletionProtection ?? false;
-    this.orders = this.createTable(`${name}-orders`, pitr, protect);
-    this.failedOrders = this.createTable(`${name}-failed-orders`, pitr, protect);
+    const { pointInTimeRecovery, deletionProtection } = withDefaults(ORDER_STORE_DEFAULTS, args);
+    this.orders = this.createTable(`${name}-orders`, pointInTimeRecovery, deletionProtection);
+    this.failedOrders = this.createTable(`${name}-failed-orders`, pointInTimeRecovery, deletionProtection);
     this.registerOutputs({ ordersTableName: this.orders.name, failedOrdersTableName: this.failedOrders.name });
   }
 

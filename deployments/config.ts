@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { decodeKeys } from '../config';
+import { decodeKeys } from '../configKeys';
 
 /**
  * The deployments program's config: decoded like the main program's, with errors that name the key, the

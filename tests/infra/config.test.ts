@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { validateBatching } from '../../components/fulfillmentQueue';
+import { validateThrottling } from '../../components/orderApi';
 import { CONFIG_DEFAULTS, StackConfigError, decodeConfig } from '../../config';
 import { ROOT, stackConfig } from './harness';
 
@@ -28,6 +30,25 @@ describe('stack config', () => {
       expect({ key, default: declared?.default }).toEqual({ key, default: value });
       expect(declared?.type).toBeDefined();
       expect(declared?.description?.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("keeps the README's config table equal to the code defaults and to each committed stack file", () => {
+    // Given the table under "### Configuration": | `key` | default | allowed | dev / staging / prod |
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Configuration'));
+    const rows = new Map(
+      [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([^|]+) \|$/gm)].map((m) => [m[1], { def: m[2].trim(), perStack: m[3].trim() }]),
+    );
+    const known = Object.keys(decodeConfig({}, 'dev')).concat('alarmEmail', 'faults');
+    expect([...rows.keys()].sort()).toEqual([...new Set(known)].sort());
+    for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) {
+      // Then its default column is the code's default
+      expect({ key, default: rows.get(key)?.def }).toEqual({ key, default: String(value) });
+      // and its per-stack column says what each stack file sets ("default" when none sets it)
+      const set = ['dev', 'staging', 'prod'].map((stack) => stackConfig(stack)[`dofs:${key}`]);
+      const expected = set.every((v) => v === undefined) ? 'default' : set.map((v) => v ?? String(value)).join(' / ');
+      expect({ key, perStack: rows.get(key)?.perStack }).toEqual({ key, perStack: expected });
     }
   });
 
@@ -74,6 +95,22 @@ describe('stack config', () => {
     );
     expect(problemsOf({ 'dofs:faults': JSON.stringify({ fulfillment: { errRate: 1 } }) })).toEqual([
       "dofs:faults has unknown fields 'fulfillment.errRate'; allowed per function: errorRate, timeoutRate",
+    ]);
+  });
+
+  it('refuses a batch over 10 without a batching window, naming both keys', () => {
+    expect(problemsOf({ 'dofs:fulfillmentBatchSize': '20', 'dofs:fulfillmentBatchWindowSeconds': '0' })).toEqual([
+      'dofs:fulfillmentBatchSize = 20 needs dofs:fulfillmentBatchWindowSeconds of at least 1 (it is 0): ' +
+        'Lambda takes more than 10 messages per batch from SQS only with a batching window',
+    ]);
+    expect(problemsOf({ 'dofs:fulfillmentBatchSize': '10', 'dofs:fulfillmentBatchWindowSeconds': '0' })).toEqual([]);
+    expect(problemsOf({ 'dofs:fulfillmentBatchSize': '20', 'dofs:fulfillmentBatchWindowSeconds': '1' })).toEqual([]);
+  });
+
+  it("the components' argument checks name their own arguments when called without key names", () => {
+    expect(validateBatching({ batchSize: 11, batchWindowSeconds: 0 })[0]).toMatch(/^batchSize = 11 needs batchWindowSeconds of at least 1/);
+    expect(validateThrottling({ throttleRateLimit: 5, throttleBurstLimit: 4 })).toEqual([
+      'throttleBurstLimit = 4 is below throttleRateLimit = 5: the burst must be at least the rate',
     ]);
   });
 
