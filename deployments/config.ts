@@ -19,9 +19,9 @@ const CRON = /^(\S+\s+){4}\S+$/;
 const fields = {
   organization: pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'a Pulumi organization name (letters, digits, "_", "." and "-")'),
   repository: pattern(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9_.-]{1,100}$/, 'a GitHub repository as owner/name'),
-  branch: pattern(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}$/, 'a git branch name'),
+  branch: pattern(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$/, 'a git branch name'),
   reviewStackTtlHours: t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= 720, 'a whole number of hours from 1 to 720'),
-  driftSchedule: t.refinement(t.string, (s) => CRON.test(s.trim()) && s.trim().split(/\s+/).every((f) => /^[\d*,\/-]+$/.test(f)), 'a cron expression of five fields, e.g. "0 */6 * * *"'),
+  driftSchedule: t.refinement(t.string, (s) => CRON.test(s.trim()) && s.trim().split(/\s+/).every((f) => /^[\d*,/-]+$/.test(f)), 'a cron expression of five fields, e.g. "0 */6 * * *"'),
   driftAutoRemediate: t.boolean,
 };
 

@@ -6,12 +6,20 @@
  * on separate machines; here they share two cores, and a burst of POSTs comes first.
  */
 import { parentPort } from 'worker_threads';
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  type PutItemCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type * as Fauxqs from 'fauxqs';
 import { CREDENTIALS, type Endpoints, LocalCloudError, REGION, Stops, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor, lastSegment } from './common';
 import { FunctionError, LocalFunction } from './functions';
 import { type TaskRunner, makeInterpreter } from './interpreter';
-import type { Recorded } from './mockProgram';
+import { type Recorded, ofType as ofTypeIn } from './mockProgram';
 import { LocalPoller } from './poller';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 import type { StackConfig } from '../config';
@@ -52,7 +60,8 @@ const BACKGROUND_SIZING = { maxSandboxes: 1 };
 /** fauxqs, the SQS API, on a free port. */
 const startSqs = async () => {
   // fauxqs is ESM-only; TypeScript's CommonJS output would turn `import()` into `require()`.
-  const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<typeof import('fauxqs')>;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body, the only way to keep a real import()
+  const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<typeof Fauxqs>;
   const { startFauxqs } = await importEsm('fauxqs');
   return startFauxqs({ port: 0, logger: false, defaultRegion: REGION });
 };
@@ -66,13 +75,13 @@ type Fauxqs = Awaited<ReturnType<typeof startSqs>>;
  */
 export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (line: string) => void) => {
   const { resources, config } = setup;
-  const ofType = (type: string) => resources.filter((r) => r.type === type);
+  const ofType = <T extends Parameters<typeof ofTypeIn>[1]>(type: T) => ofTypeIn(resources, type);
   const stops = new Stops();
   const { endpoints } = setup;
   try {
     const sqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: CREDENTIALS });
     const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
-    stops.push(async () => sqs.destroy(), async () => ddb.destroy());
+    stops.push(() => sqs.destroy(), () => ddb.destroy());
 
     // SQS: same redrive, visibility timeouts compressed. Dead-letter queues first, so that redrive policies can name them.
     const queues = new Map<string, { url: string; arn: string }>();
@@ -133,9 +142,10 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
         };
       } else if (resource === 'arn:aws:states:::dynamodb:putItem' || resource === 'arn:aws:states:::dynamodb:updateItem') {
         const put = resource.endsWith('putItem');
-        tasks[stateName] = async (p: any) => {
+        tasks[stateName] = async (p: unknown) => {
           try {
-            const { $metadata, ...result } = await (put ? ddb.send(new PutItemCommand(p)) : ddb.send(new UpdateItemCommand(p)));
+            const request = p as PutItemCommandInput & UpdateItemCommandInput; // the task's Parameters, as the ASL renders them
+            const { $metadata, ...result } = await (put ? ddb.send(new PutItemCommand(request)) : ddb.send(new UpdateItemCommand(request)));
             void $metadata;
             return result;
           } catch (e) {
@@ -155,15 +165,16 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
     // Event source mappings.
     const pollers: LocalPoller[] = [];
     for (const m of ofType('aws:lambda/eventSourceMapping:EventSourceMapping')) {
-      const queue = queues.get(lastSegment(m.inputs.eventSourceArn));
-      if (!queue) throw new LocalCloudError(`mapping ${m.name}: no local queue for ${m.inputs.eventSourceArn}`);
+      const queueArn = m.inputs.eventSourceArn ?? '';
+      const queue = queues.get(lastSegment(queueArn));
+      if (!queue) throw new LocalCloudError(`mapping ${m.name}: no local queue for its eventSourceArn '${queueArn}'`);
       const fn = functionFor(m.inputs.functionName);
       const poller = new LocalPoller(
         sqs,
         {
           name: m.name,
           queueUrl: queue.url,
-          queueArn: m.inputs.eventSourceArn,
+          queueArn,
           batchSize: m.inputs.batchSize ?? 10,
           batchWindowMs: Math.round(((m.inputs.maximumBatchingWindowInSeconds ?? 0) * 1000) / TIME_COMPRESSION),
           reportBatchItemFailures: (m.inputs.functionResponseTypes ?? []).includes('ReportBatchItemFailures'),

@@ -7,7 +7,7 @@ import type { BackendReady, BackendSetup, FromBackend, ToBackend } from './backe
 import { CREDENTIALS, LocalCloudError, REGION, ACCOUNT, Stops, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor } from './common';
 import { LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
-import type { Recorded } from './mockProgram';
+import { type InputsByType, type Recorded, type RecordedOf, ofType } from './mockProgram';
 import { ROOT, knownStacks, stackConfig } from './stacks';
 import { type ExecutionOutcome, type ExecutionRunner, LocalStepFunctions } from './stepFunctions';
 import type { StackConfig } from '../config';
@@ -48,7 +48,6 @@ const EMULATED = new Set([
 
 export { knownStacks };
 
-const byName = (resources: readonly Recorded[], type: string) => new Map(resources.filter((r) => r.type === type).map((r) => [r.name, r]));
 
 /** A function behind the REST API: both sandboxes started with it, and room to allocate between scavenges. */
 const API_SIZING = { maxSandboxes: 2, warmSandboxes: 2, youngGenerationMb: 32 };
@@ -150,7 +149,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     // Under the project, so that the bundles resolve the AWS SDK from its node_modules as Lambda's runtime
     // provides it; one directory per process, so that several local clouds can run side by side.
     const bundlesDir = path.join(ROOT, '.dofs', 'run', `${opts.stack}-${process.pid}`);
-    stops.push(async () => fs.rmSync(bundlesDir, { recursive: true, force: true }));
+    stops.push(() => fs.rmSync(bundlesDir, { recursive: true, force: true }));
     // The program run takes most of the start-up and has a process of its own: the emulators start meanwhile.
     const synthesis = synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
     synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
@@ -170,17 +169,17 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
 
     const dynamoEndpoint = `http://127.0.0.1:${ddbPort}`;
     const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: CREDENTIALS });
-    stops.push(async () => ddb.destroy());
+    stops.push(() => ddb.destroy());
     for (const t of s.ofType('aws:dynamodb/table:Table')) {
       try {
         await ddb.send(
           new CreateTableCommand({
             TableName: t.name,
             BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: (t.inputs.attributes as { name: string; type: 'S' | 'N' | 'B' }[]).map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+            AttributeDefinitions: (t.inputs.attributes ?? []).map((a) => ({ AttributeName: a.name, AttributeType: a.type as 'S' | 'N' | 'B' })),
             KeySchema: [
               { AttributeName: t.inputs.hashKey, KeyType: 'HASH' },
-              ...(t.inputs.rangeKey ? [{ AttributeName: t.inputs.rangeKey as string, KeyType: 'RANGE' as const }] : []),
+              ...(t.inputs.rangeKey ? [{ AttributeName: t.inputs.rangeKey, KeyType: 'RANGE' as const }] : []),
             ],
           }),
         );
@@ -192,8 +191,12 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
 
     // The Step Functions endpoint is needed in the functions' environment, so it listens before they start.
     const smResource = s.ofType('aws:sfn/stateMachine:StateMachine')[0];
+    const type = smResource.inputs.type ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS') {
+      throw new LocalCloudError(`state machine ${smResource.name}: type '${type}' is not allowed (STANDARD or EXPRESS)`);
+    }
     const sfn = new LocalStepFunctions(
-      { arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${smResource.name}`, name: smResource.name, type: smResource.inputs.type ?? 'STANDARD' },
+      { arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${smResource.name}`, name: smResource.name, type },
       backend.run,
     );
     await sfn.listen();
@@ -252,7 +255,7 @@ export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
 
 /** The program's resources and config, from `local/synthProcess.ts` in a child process. */
 const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: string) =>
-  new Promise<{ resources: Recorded[]; config: StackConfig; ofType: (type: string) => Recorded[] }>((resolve, reject) => {
+  new Promise<{ resources: Recorded[]; config: StackConfig; ofType: <T extends keyof InputsByType>(type: T) => RecordedOf<T>[] }>((resolve, reject) => {
     const child = fork(path.join(__dirname, 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir })], {
       cwd: ROOT,
       execArgv: ['-r', 'ts-node/register/transpile-only'],
@@ -263,7 +266,7 @@ const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: st
       settled = true;
       if (m.error) return reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
       const resources = m.result!.resources;
-      resolve({ resources, config: m.result!.config, ofType: (type) => resources.filter((r) => r.type === type) });
+      resolve({ resources, config: m.result!.config, ofType: (type) => ofType(resources, type) });
     });
     child.once('exit', (code) => {
       if (!settled) reject(new Error(`the program run exited with ${code} before it reported`));
@@ -272,37 +275,34 @@ const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: st
 
 /** The REST API's routes, models and gateway responses, read from the declared API Gateway resources. */
 const gatewaySpec = (resources: readonly Recorded[], functionFor: (arn: string) => LocalFunction) => {
-  const apiResources = resources.filter((r) => r.type === 'aws:apigateway/resource:Resource');
-  const idOf = (r: Recorded) => `${r.name}-id`;
+  const apiResources = ofType(resources, 'aws:apigateway/resource:Resource');
+  const idOf = (r: { name: string }) => `${r.name}-id`;
   const pathOf = (id: string): string => {
     const r = apiResources.find((x) => idOf(x) === id);
     return r ? `${pathOf(r.inputs.parentId)}/${r.inputs.pathPart}` : '';
   };
-  const models = byName(resources, 'aws:apigateway/model:Model');
-  const validators = new Map(resources.filter((r) => r.type === 'aws:apigateway/requestValidator:RequestValidator').map((r) => [idOf(r), r]));
-  const integrations = resources.filter((r) => r.type === 'aws:apigateway/integration:Integration');
-  const routes: Route[] = resources
-    .filter((r) => r.type === 'aws:apigateway/method:Method')
+  const models = ofType(resources, 'aws:apigateway/model:Model');
+  const validators = new Map(ofType(resources, 'aws:apigateway/requestValidator:RequestValidator').map((r) => [idOf(r), r]));
+  const integrations = ofType(resources, 'aws:apigateway/integration:Integration');
+  const routes: Route[] = ofType(resources, 'aws:apigateway/method:Method')
     .map((m) => {
       const integration = integrations.find((i) => i.inputs.resourceId === m.inputs.resourceId && i.inputs.httpMethod === m.inputs.httpMethod);
       if (!integration) throw new LocalCloudError(`method ${m.name} has no integration`);
       if (integration.inputs.type !== 'AWS_PROXY') throw new LocalCloudError(`integration ${integration.name}: only AWS_PROXY is emulated`);
-      const fn = functionFor(integration.inputs.uri);
-      const checksBody = validators.get(m.inputs.requestValidatorId)?.inputs.validateRequestBody === true;
+      const fn = functionFor(integration.inputs.uri ?? '');
+      const checksBody = validators.get(m.inputs.requestValidatorId ?? '')?.inputs.validateRequestBody === true;
       const bodySchemas: Record<string, object> = {};
       if (checksBody) {
-        for (const [contentType, modelName] of Object.entries((m.inputs.requestModels ?? {}) as Record<string, string>)) {
-          const model = [...models.values()].find((x) => x.inputs.name === modelName);
-          if (model) bodySchemas[contentType] = JSON.parse(model.inputs.schema);
+        for (const [contentType, modelName] of Object.entries(m.inputs.requestModels ?? {})) {
+          const model = models.find((x) => x.inputs.name === modelName);
+          if (model) bodySchemas[contentType] = JSON.parse(model.inputs.schema ?? '{}') as object;
         }
       }
       return { method: m.inputs.httpMethod, resource: pathOf(m.inputs.resourceId), bodySchemas, invoke: (e: unknown) => fn.invoke(e) };
     });
   const responses = Object.fromEntries(
-    resources
-      .filter((r) => r.type === 'aws:apigateway/response:Response')
-      .map((r) => [r.inputs.responseType, { statusCode: r.inputs.statusCode, template: r.inputs.responseTemplates?.['application/json'] }]),
+    ofType(resources, 'aws:apigateway/response:Response').map((r) => [r.inputs.responseType, { statusCode: r.inputs.statusCode, template: r.inputs.responseTemplates?.['application/json'] }]),
   );
-  const stage = resources.find((r) => r.type === 'aws:apigateway/stage:Stage')?.inputs.stageName ?? 'v1';
+  const stage = ofType(resources, 'aws:apigateway/stage:Stage')[0]?.inputs.stageName ?? 'v1';
   return { routes, responses, stage };
 };

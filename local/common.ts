@@ -3,7 +3,7 @@
  * end in a thread of its own (`backend.ts`).
  */
 import type { LocalFunctionSpec } from './functions';
-import type { Recorded } from './mockProgram';
+import { type Recorded, type RecordedOf, ofType } from './mockProgram';
 
 /** Local time runs this many times faster for waits (visibility timeouts, retry pauses, batching windows). */
 export const TIME_COMPRESSION = 60;
@@ -22,14 +22,20 @@ export class LocalCloudError extends Error {
 
 /** What a half of the local cloud has started, stopped in reverse order; one failing stop does not keep the others from running. */
 export class Stops {
-  private readonly stops: (() => Promise<unknown>)[] = [];
+  private readonly stops: (() => unknown)[] = [];
 
-  push(...stops: (() => Promise<unknown>)[]): void {
+  push(...stops: (() => unknown)[]): void {
     this.stops.push(...stops);
   }
 
   async stopAll(): Promise<void> {
-    for (const stop of this.stops.splice(0).reverse()) await stop().catch(() => undefined);
+    for (const stop of this.stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch {
+        // best effort: the other resources are stopped all the same
+      }
+    }
   }
 }
 
@@ -49,10 +55,10 @@ export interface Endpoints {
 }
 
 /** A declared `aws:lambda/function:Function` as a local function: its bundle, limits and environment. */
-export const functionSpecFor = (fn: Recorded, endpoints: Endpoints, opts: { logs: boolean; background: boolean }): LocalFunctionSpec => ({
+export const functionSpecFor = (fn: RecordedOf<'aws:lambda/function:Function'>, endpoints: Endpoints, opts: { logs: boolean; background: boolean }): LocalFunctionSpec => ({
   name: fn.name,
   arn: functionArn(fn.name),
-  bundleDir: (fn.inputs.code as { bundleDir: string }).bundleDir,
+  bundleDir: (fn.inputs.code as unknown as { bundleDir: string }).bundleDir,
   timeoutSeconds: fn.inputs.timeout ?? 3,
   memorySize: fn.inputs.memorySize ?? 128,
   logs: opts.logs,
@@ -73,6 +79,6 @@ export const functionSpecFor = (fn: Recorded, endpoints: Endpoints, opts: { logs
 
 /** The functions the REST API invokes (they serve clients); every other function is back-end work. */
 export const apiFunctionNames = (resources: readonly Recorded[]): Set<string> => {
-  const uris = resources.filter((r) => r.type === 'aws:apigateway/integration:Integration').map((i) => String(i.inputs.uri));
-  return new Set(resources.filter((r) => r.type === 'aws:lambda/function:Function' && uris.some((u) => functionArnIn(u) === functionArn(r.name))).map((r) => r.name));
+  const uris = ofType(resources, 'aws:apigateway/integration:Integration').map((i) => String(i.inputs.uri));
+  return new Set(ofType(resources, 'aws:lambda/function:Function').filter((r) => uris.some((u) => functionArnIn(u) === functionArn(r.name))).map((r) => r.name));
 };

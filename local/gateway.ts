@@ -98,10 +98,10 @@ export class LocalGateway {
     if (validate) {
       let parsed: unknown;
       let ok = false;
-      let detail = '';
+      let detail: string;
       try {
         parsed = JSON.parse(body ?? '');
-        ok = validate(parsed) as boolean;
+        ok = validate(parsed);
         detail = ok ? '' : validationErrorString(validate);
       } catch {
         detail = '[Invalid request body]';

@@ -2,10 +2,10 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 
 /** How a Task's resource is carried out locally (the state machine's own ASL is not changed). */
-export type TaskRunner = (input: any) => Promise<unknown>;
+export type TaskRunner = (input: never) => Promise<unknown>;
 
 export interface InterpreterSpec {
-  readonly definition: Record<string, any>;
+  readonly definition: { readonly States: Record<string, { readonly Type: string; readonly Retry?: unknown }> };
   /** One runner per Task state name. */
   readonly tasks: Record<string, TaskRunner>;
   /** Retry pause per attempt, in ms: retry counts are kept, waits are compressed. */
@@ -24,13 +24,13 @@ export interface InterpreterSpec {
 export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => void): ExecutionRunner => {
   const machine = new StateMachine(spec.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
   const retryIntervalOverrides: Record<string, number> = {};
-  for (const [name, state] of Object.entries(spec.definition.States as Record<string, { Retry?: unknown }>)) {
+  for (const [name, state] of Object.entries(spec.definition.States)) {
     if (state.Retry) retryIntervalOverrides[name] = spec.retryIntervalMs;
   }
   let running = 0;
   const waiting: (() => void)[] = [];
   const interpret = async ({ executionArn, name, input }: ExecutionRequest): Promise<ExecutionOutcome> => {
-    const execution = machine.run(JSON.parse(input), {
+    const execution = machine.run(JSON.parse(input) as never, {
       overrides: { taskResourceLocalHandlers: spec.tasks as never, retryIntervalOverrides },
       context: {
         Execution: { Id: executionArn, Name: name },

@@ -41,13 +41,13 @@ export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
     throw new LocalCloudError(`--port '${portText}' is not a port: expected a whole number from 0 to 65535`);
   }
   const config: Record<string, string> = {};
-  for (const entry of v.config as string[]) {
+  for (const entry of v.config) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new LocalCloudError(`--config '${entry}' is not KEY=VALUE: expected e.g. --config fulfillmentSuccessRate=0.5`);
     const key = entry.slice(0, eq);
     config[key.includes(':') ? key : `dofs:${key}`] = entry.slice(eq + 1);
   }
-  return { stack: v.stack as string, port, persist: v.persist as boolean, quiet: v.quiet as boolean, config, help: v.help as boolean };
+  return { stack: v.stack, port, persist: v.persist, quiet: v.quiet, config, help: v.help };
 };
 
 const main = async () => {
@@ -71,16 +71,17 @@ const main = async () => {
     log('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 };
 
 if (require.main === module) {
-  main().catch((e) => {
-    if (e instanceof LocalCloudError || e?.name === 'StackConfigError') {
-      process.stderr.write(`dofs local cloud: ${e.message}\n`);
+  main().catch((e: unknown) => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (err instanceof LocalCloudError || err.name === 'StackConfigError') {
+      process.stderr.write(`dofs local cloud: ${err.message}\n`);
     } else {
-      process.stderr.write(`dofs local cloud failed: ${e?.stack ?? e}\n`);
+      process.stderr.write(`dofs local cloud failed: ${err.stack ?? err.message}\n`);
     }
     process.exit(1);
   });

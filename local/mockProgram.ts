@@ -4,16 +4,47 @@
  * serialization tests, the bundle report and the local cloud. Mocks are process-wide: one `synth` per
  * process (or jest file).
  */
+import type * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as runtimeSettings from '@pulumi/pulumi/runtime/settings';
 import { stackConfig } from './stacks';
 
 export { ROOT, stackConfig } from './stacks';
 
+/** The resource types whose inputs the local cloud reads, with the provider's own argument types. */
+export interface InputsByType {
+  'aws:apigateway/integration:Integration': aws.apigateway.IntegrationArgs;
+  'aws:apigateway/method:Method': aws.apigateway.MethodArgs;
+  'aws:apigateway/model:Model': aws.apigateway.ModelArgs;
+  'aws:apigateway/requestValidator:RequestValidator': aws.apigateway.RequestValidatorArgs;
+  'aws:apigateway/resource:Resource': aws.apigateway.ResourceArgs;
+  'aws:apigateway/response:Response': aws.apigateway.ResponseArgs;
+  'aws:apigateway/stage:Stage': aws.apigateway.StageArgs;
+  'aws:dynamodb/table:Table': aws.dynamodb.TableArgs;
+  'aws:lambda/eventSourceMapping:EventSourceMapping': aws.lambda.EventSourceMappingArgs;
+  'aws:lambda/function:Function': aws.lambda.FunctionArgs;
+  'aws:sfn/stateMachine:StateMachine': aws.sfn.StateMachineArgs;
+  'aws:sqs/queue:Queue': aws.sqs.QueueArgs;
+}
+
+/** One declared resource, with the inputs `pulumi up` would send (every Output resolved). */
 export interface Recorded {
   readonly type: string;
   readonly name: string;
-  readonly inputs: Record<string, any>;
+  /** Untyped, for tests that look into any resource; the local cloud reads them through `ofType`. */
+  readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+
+/** A declared resource of a type the local cloud reads, with the provider's argument types. */
+export interface RecordedOf<T extends keyof InputsByType> {
+  readonly type: T;
+  readonly name: string;
+  readonly inputs: pulumi.Unwrap<InputsByType[T]>;
+}
+
+/** The declared resources of one type, with that type's inputs. */
+export const ofType = <T extends keyof InputsByType>(resources: readonly Recorded[], type: T): RecordedOf<T>[] =>
+  resources.filter((r) => r.type === type) as unknown as RecordedOf<T>[];
 
 /** Resolves an Output in a test (mocks resolve every Output). */
 export const resolve = <T>(o: pulumi.Input<T>): Promise<T> => new Promise((res) => pulumi.output(o).apply((v) => res(v as T)));
@@ -22,8 +53,7 @@ export const resolve = <T>(o: pulumi.Input<T>): Promise<T> => new Promise((res) 
  * Resolves once the Pulumi runtime has no resource registration in flight (a CallbackFunction registers
  * only after its code is serialized). `waitForRPCs` is exported by the runtime but not typed.
  */
-export const registrationsSettled = (): Promise<void> =>
-  (require('@pulumi/pulumi/runtime/settings') as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+export const registrationsSettled = (): Promise<void> => (runtimeSettings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
 
 const arnFor = (type: string, name: string): string => {
   const service = type.split(':')[1].split('/')[0];
@@ -39,18 +69,20 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state: Record<string, unknown> = { ...args.inputs, arn: arnFor(args.type, args.name), name: args.inputs.name ?? args.name };
+        const inputs = args.inputs as Recorded['inputs'];
+        resources.push({ type: args.type, name: args.name, inputs });
+        const arn = arnFor(args.type, args.name);
+        const state: Record<string, unknown> = { ...inputs, arn, name: (inputs.name as string | undefined) ?? args.name };
         if (args.type === 'aws:sqs/queue:Queue') state.url = `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`;
-        if (args.type === 'aws:lambda/function:Function') state.invokeArn = `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+        if (args.type === 'aws:lambda/function:Function') state.invokeArn = `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${arn}/invocations`;
         if (args.type === 'aws:apigateway/restApi:RestApi') {
           state.rootResourceId = 'root';
           state.executionArn = `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`;
         }
-        if (args.type === 'aws:apigateway/stage:Stage') state.invokeUrl = `https://api.example.com/${args.inputs.stageName}`;
+        if (args.type === 'aws:apigateway/stage:Stage') state.invokeUrl = `https://api.example.com/${inputs.stageName as string}`;
         return { id: `${args.name}-id`, state };
       },
-      call: (args) => args.inputs,
+      call: (args) => args.inputs as Record<string, unknown>,
     },
     'dofs',
     stack,
@@ -76,4 +108,4 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
 
 /** A role policy document, parsed. */
 export const policyOf = (r: Recorded): { Statement: { Effect: string; Action: string[]; Resource: string[]; Condition?: unknown }[] } =>
-  JSON.parse(r.inputs.policy);
+  JSON.parse(r.inputs.policy as string) as ReturnType<typeof policyOf>;

@@ -75,7 +75,7 @@ export class LocalStepFunctions {
           res.end(JSON.stringify(payload));
         };
         try {
-          const input = body ? JSON.parse(body) : {};
+          const input = (body ? JSON.parse(body) : {}) as Record<string, string | undefined>;
           if (target === 'AWSStepFunctions.StartExecution') return reply(200, this.startExecution(input));
           if (target === 'AWSStepFunctions.DescribeExecution') return reply(200, this.describeExecution(input));
           throw new ApiError('UnknownOperationException', `${target || 'this operation'} is not emulated locally; StartExecution and DescribeExecution are`);

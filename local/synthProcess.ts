@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { writeArchive, type CodeArchive } from './bundles';
-import { synth } from './mockProgram';
+import { type Recorded, synth } from './mockProgram';
 
 const main = async () => {
   const { stack, raw, bundlesDir } = JSON.parse(process.argv[2]) as { stack: string; raw: Record<string, string>; bundlesDir: string };
@@ -19,12 +19,15 @@ const main = async () => {
       await writeArchive(inputs.code as CodeArchive, dir, { link: true });
       inputs.code = { bundleDir: dir };
     }
-    resources.push({ type: r.type, name: r.name, inputs: JSON.parse(JSON.stringify(inputs)) });
+    resources.push({ type: r.type, name: r.name, inputs: JSON.parse(JSON.stringify(inputs)) as Recorded['inputs'] });
   }
   return { resources, config: s.config };
 };
 
 main().then(
   (result) => process.send!({ result }, () => process.exit(0)),
-  (e) => process.send!({ error: { name: e?.name, message: e?.message, stack: e?.stack } }, () => process.exit(1)),
+  (e: unknown) => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    process.send!({ error: { name: err.name, message: err.message, stack: err.stack } }, () => process.exit(1));
+  },
 );

@@ -49,7 +49,7 @@ export const makeCodecs = () => {
     );
 
   /** An object codec that rejects unknown fields (t.exact would silently strip them). */
-  const strict = <P extends t.Props, O extends t.Props = {}>(name: string, required: P, optional?: O) => {
+  const strict = <P extends t.Props, O extends t.Props = Record<never, t.Mixed>>(name: string, required: P, optional?: O) => {
     const known = new Set([...Object.keys(required), ...Object.keys(optional ?? {})]);
     const base = t.exact(t.intersection([t.type(required), t.partial(optional ?? ({} as O))]));
     type A = t.TypeOf<typeof base>;
@@ -71,7 +71,7 @@ export const makeCodecs = () => {
         }
         return base.validate(u, c);
       },
-      (a) => base.encode(a) as A,
+      (a) => base.encode(a),
     );
     return hinted(codec, { object: { required, optional: optional ?? {} } });
   };

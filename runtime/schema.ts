@@ -26,7 +26,7 @@ export const toJsonSchema = (codec: t.Any): JsonSchema => {
     }
     return schema;
   }
-  switch (tag) {
+  switch (tag ?? 'custom') {
     case 'StringType':
       return { type: 'string' };
     case 'NumberType':

@@ -42,9 +42,9 @@ const whole = (name: string, text: string, min: number, max: number) => {
   if (!/^\d+$/.test(text) || n < min || n > max) fail(`--${name} '${text}' is not allowed: expected a whole number from ${min} to ${max}`);
   return n;
 };
-const ORDERS = whole('orders', flags.orders!, 1, 100000);
-const CONCURRENCY = whole('concurrency', flags.concurrency!, 1, 256);
-const WARMUP = whole('warmup', flags.warmup!, 0, 100000);
+const ORDERS = whole('orders', flags.orders, 1, 100000);
+const CONCURRENCY = whole('concurrency', flags.concurrency, 1, 256);
+const WARMUP = whole('warmup', flags.warmup, 0, 100000);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 /**
@@ -55,7 +55,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const makeClient = (base: string, sockets: number) => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   return (path: string, body: unknown) =>
-    new Promise<{ status: number; body: any }>((resolve, reject) => {
+    new Promise<{ status: number; body: { orderId?: string } }>((resolve, reject) => {
       const data = JSON.stringify(body);
       const req = http.request(
         `${base}${path}`,
@@ -66,9 +66,9 @@ const makeClient = (base: string, sockets: number) => {
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             try {
-              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { orderId?: string } });
             } catch {
-              resolve({ status: res.statusCode ?? 0, body: text });
+              resolve({ status: res.statusCode ?? 0, body: {} });
             }
           });
           res.on('error', reject);
@@ -101,7 +101,7 @@ const rssOf = (pid: number, field: 'VmHWM' | 'VmRSS') => {
 
 const main = async () => {
   const speedBefore = hostSpeed();
-  const cloud = await startCloud(['--stack', flags.stack!]);
+  const cloud = await startCloud(['--stack', flags.stack]);
   const post = makeClient(cloud.url, CONCURRENCY);
   const pid = cloud.child.pid!;
   console.log(`local cloud ready on ${cloud.url} (pid ${pid}); posting ${WARMUP > 0 ? `${WARMUP} warm-up orders, then ` : ''}${ORDERS} orders, ${CONCURRENCY} at a time`);
@@ -129,7 +129,7 @@ const main = async () => {
           const latency = performance.now() - t0;
           latencies.push(latency);
           (bySecond[Math.floor((t0 - began) / 1000)] ??= []).push(latency);
-          if (res.status === 202) accepted.push(res.body.orderId);
+          if (res.status === 202 && res.body.orderId) accepted.push(res.body.orderId);
           else errors++;
         }
       }),
@@ -150,11 +150,11 @@ const main = async () => {
   let lastCount = -1;
   let stableSince = performance.now();
   for (;;) {
-    const items: Record<string, any>[] = [];
+    const items: { orderId: string; status: string; failureReason?: string }[] = [];
     let key: Record<string, unknown> | undefined;
     do {
       const page = await db.send(new ScanCommand({ TableName: 'dofs-orders', ExclusiveStartKey: key, ProjectionExpression: 'orderId, #s, failureReason', ExpressionAttributeNames: { '#s': 'status' } }));
-      items.push(...(page.Items ?? []));
+      items.push(...((page.Items ?? []) as typeof items));
       key = page.LastEvaluatedKey;
     } while (key);
     const done = items.filter((o) => ['REJECTED', 'FULFILLED', 'FAILED'].includes(o.status));

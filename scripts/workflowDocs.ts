@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { orderWorkflow } from '../components/workflow';
 import { fakeResources } from '../tests/workflow/fixtures';
 
@@ -29,6 +31,5 @@ export const stateMachineDoc = (): string => {
 };
 
 if (require.main === module) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('fs').writeFileSync(require('path').join(__dirname, '..', 'docs', 'state-machine.md'), stateMachineDoc());
+  fs.writeFileSync(path.join(__dirname, '..', 'docs', 'state-machine.md'), stateMachineDoc());
 }
