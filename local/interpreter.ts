@@ -1,6 +1,9 @@
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 
+/** The interpreter, for tests: it is installed under local/ (local/package.json), out of their reach. */
+export { ExecutionError, StateMachine };
+
 /** How a Task's resource is carried out locally (the state machine's own ASL is not changed). */
 export type TaskRunner = (input: never) => Promise<unknown>;
 

@@ -2,7 +2,7 @@
  * Runs the rendered order workflow in an ASL interpreter (aws-local-stepfunctions, with the
  * Promise.withResolvers polyfill for Node 20) with local task handlers, on every path.
  */
-import { StateMachine, ExecutionError } from 'aws-local-stepfunctions';
+import { StateMachine, ExecutionError } from '../../local/interpreter';
 import { orderWorkflow } from '../../components/workflow';
 import { TransientError, InvalidInputError } from '../../runtime/errors';
 import { validateOrder } from '../../runtime/validateOrder';
