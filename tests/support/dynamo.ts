@@ -1,8 +1,9 @@
+import type { Server } from 'http';
 import type { AddressInfo } from 'net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (opts: { createTableMs: number }) => import('http').Server;
+const dynalite = require('dynalite') as (opts: { createTableMs: number }) => Server;
 
 /** An in-memory DynamoDB (dynalite) on a free loopback port, with the two DOFS tables. */
 export const startDynamo = async (ordersTable = 'orders', failedOrdersTable = 'failed-orders') => {
