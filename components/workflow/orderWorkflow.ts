@@ -1,9 +1,15 @@
 import type { FulfillmentMessage, WorkflowInput } from '../../runtime/codecs';
 import type { StoreOrderHandler } from '../../runtime/storeOrder';
 import type { ValidateOrderHandler } from '../../runtime/validateOrder';
-import { type Workflow, WorkflowBuilder } from './builder';
+import { WorkflowBuilder } from './builder';
+import type { FailState } from './fail';
+import { type TableRef, ddb } from './integrations/dynamodb';
+import type { LambdaFn } from './integrations/lambda';
+import type { QueueRef } from './integrations/sqs';
 import { contextRef, jsonToString } from './paths';
-import { type CaughtError, type FailState, type LambdaFn, type OutputOf, type QueueRef, type TableRef, ddb } from './states';
+import type { OutputOf } from './state';
+import type { CaughtError } from './task';
+import type { Workflow } from './workflow';
 
 /** The resources the order workflow wires together. */
 export interface OrderWorkflowResources {
