@@ -4,17 +4,20 @@ import type { ValidateOrderHandler } from '../../runtime/validateOrder';
 import { WorkflowBuilder } from './builder';
 import type { FailState } from './fail';
 import { type TableRef, ddb } from './integrations/dynamodb';
-import type { LambdaFn } from './integrations/lambda';
+import type { LambdaFnOf } from './integrations/lambda';
 import type { QueueRef } from './integrations/sqs';
 import { contextRef, jsonToString } from './paths';
 import type { OutputOf } from './state';
 import type { CaughtError } from './task';
 import type { Workflow } from './workflow';
 
-/** The resources the order workflow wires together. */
+/**
+ * The resources the order workflow wires together. The functions are typed by their handlers in runtime/:
+ * only the validator's reference fits `validator`, only store-order's fits `storeOrder`.
+ */
 export interface OrderWorkflowResources {
-  readonly validator: LambdaFn<Parameters<ValidateOrderHandler>[0], Awaited<ReturnType<ValidateOrderHandler>>>;
-  readonly storeOrder: LambdaFn<Parameters<StoreOrderHandler>[0], Awaited<ReturnType<StoreOrderHandler>>>;
+  readonly validator: LambdaFnOf<ValidateOrderHandler>;
+  readonly storeOrder: LambdaFnOf<StoreOrderHandler>;
   readonly queue: QueueRef<FulfillmentMessage>;
   readonly ordersTable: TableRef;
   readonly failedOrdersTable: TableRef;

@@ -9,6 +9,9 @@ import {
   type QueueRef,
   orderWorkflow,
 } from '../../components/workflow';
+import type { FulfillmentQueue } from '../../components/fulfillmentQueue';
+import type { Orchestrator } from '../../components/orchestrator';
+import type { OrderStore } from '../../components/orderStore';
 import type { WorkflowInput, ValidationResult, FulfillmentMessage } from '../../runtime/codecs';
 import { fakeResources } from './fixtures';
 
@@ -89,6 +92,31 @@ export function miswirings(): void {
   // Path references in templates must exist.
   // @ts-expect-error $.nope is not a path of Order
   wf.given<Order>().pass('Bad', { parameters: ($) => ({ x: $('$.nope') }) });
+}
+
+/**
+ * The Orchestrator's call of `orderWorkflow`, with the validator and store-order functions swapped. Each
+ * function's `ref` is typed by the handler its factory returns (runtime/validateOrder.ts, runtime/storeOrder.ts).
+ */
+export function swappedFunctions(
+  functions: Pick<Orchestrator, 'validator' | 'storeOrder'>,
+  queue: FulfillmentQueue,
+  store: OrderStore,
+): void {
+  orderWorkflow({
+    // @ts-expect-error store-order's handler returns a StorageResult, not the ValidationResult CheckValidation reads
+    validator: functions.storeOrder.ref,
+    // @ts-expect-error the validator's handler returns a ValidationResult, not the StorageResult CheckStorage reads
+    storeOrder: functions.validator.ref,
+    queue: queue.queueRef,
+    ordersTable: store.ordersRef,
+    failedOrdersTable: store.failedOrdersRef,
+  });
+  orderWorkflow({
+    ...fakeResources,
+    // @ts-expect-error a bare ARN claims no handler type: only a function's `ref` (or `lambdaFn<H>()`) is a LambdaFn
+    validator: { arn: 'arn:aws:lambda:eu-west-1:1:function:anything' },
+  });
 }
 
 describe('typed wiring', () => {

@@ -5,17 +5,37 @@ import type { ResultPath } from '../paths';
 import type { StateOwner } from '../state';
 import { type TaskProps, Task } from '../task';
 
-/** A Lambda function as the workflow sees it: its ARN and the handler's input and output types. */
+/** A Lambda handler as deployed: an event (and a context) in, a promise of the result out. */
+export type Handler = (event: any, context: any) => Promise<unknown>;
+
+/** The event a handler decodes: the input of the task that invokes it. */
+export type EventOf<H extends Handler> = Parameters<H>[0];
+
+/** What a handler resolves to: the result of the task that invokes it. */
+export type ResultOf<H extends Handler> = Awaited<ReturnType<H>>;
+
+/** The key of `LambdaFn`'s phantom member. Not exported: no object literal can pass for a `LambdaFn`. */
+declare const handlerTypes: unique symbol;
+
+/**
+ * A Lambda function as the workflow sees it: its ARN, typed by its handler. The phantom member makes `In`
+ * contravariant and `Out` covariant, so a function fits a task only if it accepts the task's input and
+ * returns what the states after it read. Get one from the function itself (`InlineFunction.ref`).
+ */
 export interface LambdaFn<In, Out> {
   readonly arn: pulumi.Input<string>;
-  /** Phantom: the handler's types. */
-  readonly __types?: { in: In; out: Out };
+  /** Phantom (never set at run time): the handler's types. */
+  readonly [handlerTypes]: (event: In) => Promise<Out>;
 }
 
-/** A Lambda reference typed by its handler: `lambdaFn<typeof validateOrderHandler>(fn.arn)`. */
-export const lambdaFn = <H extends (input: any) => Promise<unknown>>(
-  arn: pulumi.Input<string>,
-): LambdaFn<Parameters<H>[0], Awaited<ReturnType<H>>> => ({ arn });
+/** The reference to a function whose handler is `H`. */
+export type LambdaFnOf<H extends Handler> = LambdaFn<EventOf<H>, ResultOf<H>>;
+
+/**
+ * A reference to the function at `arn`, typed by its handler `H`. The one place a type is claimed for an
+ * ARN: `InlineFunction` calls it with the handler its factory returns; tests call it for fakes.
+ */
+export const lambdaFn = <H extends Handler>(arn: pulumi.Input<string>): LambdaFnOf<H> => ({ arn }) as LambdaFnOf<H>;
 
 /**
  * Invokes a Lambda function with the plain-ARN task form: the state input is the event and the
