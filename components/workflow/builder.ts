@@ -1,11 +1,9 @@
 import { ChoiceState } from './choice';
 import { ERROR_NAMES } from './errors';
 import { StateFactory } from './factory';
-import { type LambdaFn, LambdaTask } from './integrations/lambda';
-import type { ApplyResultPath, ResultPath } from './paths';
 import { type RetryDefaults, DEFAULT_RETRY } from './retry';
 import type { State, StateOwner } from './state';
-import { type TaskProps, Task } from './task';
+import { Task } from './task';
 import { Workflow } from './workflow';
 
 /** Thrown by `build()` with every problem `validate()` found. */
@@ -25,9 +23,10 @@ export interface WorkflowProps {
 }
 
 /**
- * Builds a state machine whose execution input is `Start`. States are created through the builder
- * (so it can find the ones that were created but never wired), wired with `next`/`when`/`catch`, and
- * checked as a whole by `validate()` or `build()`.
+ * Builds a state machine whose execution input is `Start`. The first state comes from `start()`; every
+ * later one from the state before it (`next()`, `when()`, `otherwise()`, `catch()`), so its input type is
+ * that state's output, inferred. Every state registers here, so the builder finds the ones that were made
+ * but never reached. `validate()` or `build()` checks the graph as a whole.
  */
 export class WorkflowBuilder<Start> implements StateOwner {
   readonly defaultRetry: RetryDefaults;
@@ -48,17 +47,14 @@ export class WorkflowBuilder<Start> implements StateOwner {
     this.problems.push(problem);
   }
 
-  /** A factory for states whose input is `I` (Choice, Pass, Fail, service integrations). */
-  given<I>(): StateFactory<I> {
-    return new StateFactory<I>(this);
+  /** A factory for the first state: its input is the execution input `Start`. Pass that state to `build()`. */
+  start(): StateFactory<Start> {
+    return new StateFactory<Start>(this);
   }
 
-  /** A Lambda task typed by the function's handler: input `In`, result placed at `resultPath`. */
-  lambda<In, Out, RP extends ResultPath = '$'>(
-    name: string,
-    props: TaskProps<RP> & { readonly fn: LambdaFn<In, Out> },
-  ): LambdaTask<In, ApplyResultPath<In, Out, RP>> {
-    return new LambdaTask(this, name, props.fn, props);
+  /** @internal a factory whose states `wire` connects as they are made. */
+  factory<I>(wire: (state: State<I, unknown>) => void): StateFactory<I> {
+    return new StateFactory<I>(this, wire);
   }
 
   /** Every problem of the graph that starts at `start`, each naming its state; empty if none. */
@@ -80,6 +76,7 @@ export class WorkflowBuilder<Start> implements StateOwner {
     for (const s of reached) {
       if (s instanceof ChoiceState && s.ruleCount() === 0) problems.push(`choice '${s.name}' has no rules`);
       if (s instanceof Task) problems.push(...ruleProblems(s));
+      problems.push(...s.danglingProblems());
       if (s.name.length === 0 || s.name.length > 80) problems.push(`state name '${s.name}' must be 1-80 characters`);
     }
     const canEnd = statesThatCanEnd(reached);

@@ -1,4 +1,5 @@
 import type { AslObject, PolicyStatement } from './asl';
+import type { StateFactory } from './factory';
 import type { RetryDefaults } from './retry';
 
 /** An edge of the state graph, for validation and diagrams. */
@@ -13,6 +14,8 @@ export interface StateOwner {
   register(state: State<any, unknown>): void;
   report(problem: string): void;
   readonly defaultRetry: RetryDefaults;
+  /** A factory whose states `wire` connects as they are made (the owner makes it: no import cycle). */
+  factory<I>(wire: (state: State<I, unknown>) => void): StateFactory<I>;
 }
 
 /**
@@ -43,10 +46,45 @@ export abstract class State<I, O> {
     return [];
   }
 
+  /** Wiring left unfinished: a factory this state handed out that made no state. */
+  danglingProblems(): string[] {
+    return [];
+  }
+
   protected base(): AslObject {
     return this.comment === undefined ? { Type: this.type } : { Type: this.type, Comment: this.comment };
   }
 }
+
+/**
+ * Where a transition goes: an existing state, or a continuation that makes the state from a factory
+ * typed by the payload at that point, so the new state's input type is inferred, never written.
+ */
+export type Target<P, N extends State<P, unknown>> = N | ((from: StateFactory<P>) => N);
+
+/**
+ * @internal Connects `target` with `wire`, for `next`, `catch`, `when` and `otherwise`. A continuation's
+ * factory wires the state made through it; if the continuation made none, the state it returns is wired.
+ */
+export const connect = <P, N extends State<P, unknown>>(
+  owner: StateOwner,
+  target: Target<P, N>,
+  wire: (state: State<P, unknown>) => void,
+): N => {
+  if (target instanceof State) {
+    wire(target);
+    return target;
+  }
+  let wired = false;
+  const state = target(
+    owner.factory<P>((s) => {
+      wired = true;
+      wire(s);
+    }),
+  );
+  if (!wired) wire(state);
+  return state;
+};
 
 /** The output type of a state, for naming the payload at a point of the graph. */
 export type OutputOf<S> = S extends State<any, infer O> ? O : never;
@@ -54,9 +92,23 @@ export type OutputOf<S> = S extends State<any, infer O> ? O : never;
 /** A state that continues to a next one; without `next()` it ends the execution successfully. */
 export abstract class Chainable<I, O> extends State<I, O> {
   private nextState?: State<any, unknown>;
+  private nextPending = false;
 
-  /** Continue with `state`, whose input must accept this state's output. Returns `state` for chaining. */
-  next<N extends State<O, unknown>>(state: N): N {
+  /**
+   * Continue after this state. `next()` returns a factory for the next state, whose input is this
+   * state's output: `task.next().choice('Check')`. `next(target)` continues with an existing state, whose
+   * input must accept this state's output, or with a continuation (`next(fragment)`). Returns the next state.
+   */
+  next(): StateFactory<O>;
+  next<N extends State<O, unknown>>(target: Target<O, N>): N;
+  next<N extends State<O, unknown>>(target?: Target<O, N>): N | StateFactory<O> {
+    const wire = (state: State<O, unknown>) => this.setNext(state);
+    if (target !== undefined) return connect(this.owner, target, wire);
+    this.nextPending = true;
+    return this.owner.factory<O>(wire);
+  }
+
+  private setNext(state: State<any, unknown>): void {
     if (this.nextState !== undefined) {
       this.owner.report(
         `state '${this.name}' is reused: next() was called twice ('${this.nextState.name}', then '${state.name}')`,
@@ -64,7 +116,10 @@ export abstract class Chainable<I, O> extends State<I, O> {
     } else {
       this.nextState = state;
     }
-    return state;
+  }
+
+  danglingProblems(): string[] {
+    return this.nextPending && this.nextState === undefined ? [`state '${this.name}': next() made no state`] : [];
   }
 
   edges(): Edge[] {

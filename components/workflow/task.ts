@@ -2,7 +2,7 @@ import type { AslObject } from './asl';
 import type { ErrorList } from './errors';
 import type { ApplyResultPath, ResultPath } from './paths';
 import type { RetryRule } from './retry';
-import { type Edge, type State, type StateOwner, Chainable } from './state';
+import { type Edge, type State, type StateOwner, type Target, Chainable, connect } from './state';
 
 /** What a `Catch` rule places at its `ResultPath`. */
 export interface CaughtError {
@@ -54,17 +54,23 @@ export abstract class Task<I, O> extends Chainable<I, O> {
   }
 
   /**
-   * Route the named errors (default: everything) to `next`, with the error placed at `resultPath`
-   * (default `'$.error'`). `next` must accept the input with the error written into it.
+   * Route the named errors (default: everything) to `target`, with the error placed at `resultPath`
+   * (default `'$.error'`). `target` is a state that accepts this task's input with the error written into
+   * it, or a continuation (a fragment) that makes one. Returns this task, for chaining.
    */
   catch<N extends State<ApplyResultPath<I, CaughtError, RP>, unknown>, RP extends ResultPath = '$.error'>(
-    next: N,
+    target: Target<ApplyResultPath<I, CaughtError, RP>, N>,
     opts: { readonly errors?: ErrorList; readonly resultPath?: RP } = {},
   ): this {
-    this.catchers.push({
-      errors: opts.errors ?? ['States.ALL'],
-      next,
-      resultPath: opts.resultPath === undefined ? '$.error' : opts.resultPath,
+    const errors = opts.errors ?? ['States.ALL'];
+    let rule: CatchRule | undefined;
+    connect(this.owner, target, (next) => {
+      if (rule !== undefined) {
+        this.owner.report(`state '${this.name}': a catch continuation made two states ('${rule.next.name}', then '${next.name}')`);
+        return;
+      }
+      rule = { errors, next, resultPath: opts.resultPath === undefined ? '$.error' : opts.resultPath };
+      this.catchers.push(rule);
     });
     return this;
   }
