@@ -63,8 +63,8 @@ export const visibilityTimeoutFor = (functionTimeoutSeconds: number): number => 
 export class FulfillmentQueue extends pulumi.ComponentResource {
   readonly queue: aws.sqs.Queue;
   readonly deadLetterQueue: aws.sqs.Queue;
-  readonly fulfillment: InlineFunction;
-  readonly dlqHandler: InlineFunction;
+  readonly fulfillment: InlineFunction<ReturnType<typeof fulfillmentFactory>>;
+  readonly dlqHandler: InlineFunction<ReturnType<typeof dlqHandlerFactory>>;
 
   constructor(name: string, args: FulfillmentQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:FulfillmentQueue', name, {}, opts);

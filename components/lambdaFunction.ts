@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../config';
 import packageJson from '../package.json';
 import { ROLE_PATH, type Statement, assumeRolePolicy, policyDocument } from './policy';
+import { type Handler, type LambdaFnOf, lambdaFn } from './workflow';
 
 /**
  * Packages never shipped in a function's archive:
@@ -26,9 +27,9 @@ export interface FunctionSettings {
   readonly tracing: boolean;
 }
 
-export interface InlineFunctionArgs extends FunctionSettings {
+export interface InlineFunctionArgs<H extends Handler> extends FunctionSettings {
   /** Builds the handler once per container: clients, codecs and env are created inside it. */
-  readonly factory: () => (event: any, context: any) => Promise<unknown>;
+  readonly factory: () => H;
   /** What the function may do, besides writing its own logs and traces. */
   readonly statements: readonly Statement[];
   readonly environment: Record<string, pulumi.Input<string>>;
@@ -44,14 +45,17 @@ export interface InlineFunctionArgs extends FunctionSettings {
 /**
  * An inline `aws.lambda.CallbackFunction` with its own role (exactly `statements` plus its log group and
  * X-Ray), its own log group with retention, JSON logs, arm64 and nodejs22.x. Never the default role.
+ * `H` is the handler its factory returns; `ref` carries it to the workflow task that invokes the function.
  */
-export class InlineFunction extends pulumi.ComponentResource {
+export class InlineFunction<H extends Handler> extends pulumi.ComponentResource {
   readonly function: aws.lambda.CallbackFunction<any, any>;
+  /** The function as a workflow task sees it: its ARN, typed by the handler. */
+  readonly ref: LambdaFnOf<H>;
   readonly role: aws.iam.Role;
   readonly logGroup: aws.cloudwatch.LogGroup;
   readonly policy: aws.iam.RolePolicy;
 
-  constructor(name: string, args: InlineFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: InlineFunctionArgs<H>, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:InlineFunction', name, {}, opts);
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
     this.role = new aws.iam.Role(
@@ -91,6 +95,7 @@ export class InlineFunction extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.policy, this.logGroup] },
     );
+    this.ref = lambdaFn<H>(this.function.arn);
     this.registerOutputs({ functionArn: this.function.arn, roleArn: this.role.arn });
   }
 }

@@ -1,8 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../config';
-import { storeOrderFactory } from '../runtime/storeOrder';
-import { validatorFactory } from '../runtime/validateOrder';
+import { type StoreOrderHandler, storeOrderFactory } from '../runtime/storeOrder';
+import { type ValidateOrderHandler, validatorFactory } from '../runtime/validateOrder';
 import type { FulfillmentQueue } from './fulfillmentQueue';
 import { type FunctionSettings, InlineFunction } from './lambdaFunction';
 import type { OrderStore } from './orderStore';
@@ -24,8 +24,8 @@ export interface OrchestratorArgs extends FunctionSettings {
  * typed builder, whose role holds exactly the builder's IAM statements.
  */
 export class Orchestrator extends pulumi.ComponentResource {
-  readonly validator: InlineFunction;
-  readonly storeOrder: InlineFunction;
+  readonly validator: InlineFunction<ValidateOrderHandler>;
+  readonly storeOrder: InlineFunction<StoreOrderHandler>;
   readonly stateMachine: aws.sfn.StateMachine;
   readonly role: aws.iam.Role;
   readonly logGroup: aws.cloudwatch.LogGroup;
@@ -65,8 +65,8 @@ export class Orchestrator extends pulumi.ComponentResource {
     );
 
     const workflow = orderWorkflow({
-      validator: { arn: this.validator.function.arn },
-      storeOrder: { arn: this.storeOrder.function.arn },
+      validator: this.validator.ref,
+      storeOrder: this.storeOrder.ref,
       queue: args.queue.queueRef,
       ordersTable: args.store.ordersRef,
       failedOrdersTable: args.store.failedOrdersRef,

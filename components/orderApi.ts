@@ -53,7 +53,7 @@ const gatewayError = (code: string, message: string) =>
  */
 export class OrderApi extends pulumi.ComponentResource {
   readonly api: aws.apigateway.RestApi;
-  readonly handler: InlineFunction;
+  readonly handler: InlineFunction<ReturnType<typeof apiHandlerFactory>>;
   readonly stage: aws.apigateway.Stage;
   readonly url: pulumi.Output<string>;
 

@@ -17,7 +17,7 @@ export const stateMachineDoc = (): string => {
     '',
     'Solid arrows are transitions, dotted arrows are `Catch` routes taken after a task\'s retries.',
     'Every task retries its transient errors 3 times with exponential backoff and full jitter',
-    '(`DEFAULT_RETRY` in `components/workflow/states.ts`).',
+    '(`DEFAULT_RETRY` in `components/workflow/retry.ts`).',
     '',
     '```mermaid',
     wf.toMermaid().trimEnd(),

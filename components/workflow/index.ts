@@ -1,6 +1,21 @@
-/** The typed state-machine builder: pure TypeScript, no AWS calls. */
+/** The typed state-machine builder: pure TypeScript, no AWS calls. One file per concept (AWS CDK `aws-stepfunctions/lib`). */
+export * from './asl';
 export * from './builder';
+export * from './choice';
+export * from './conditions';
 export * from './errors';
+export * from './factory';
+export * from './fail';
+export * from './integrations/dynamodb';
+export * from './integrations/lambda';
+export * from './integrations/sqs';
+export * from './pass';
 export * from './paths';
-export * from './states';
+export * from './retry';
+export * from './state';
+export * from './succeed';
+export * from './task';
+export * from './template';
+export * from './wait';
+export * from './workflow';
 export * from './orderWorkflow';

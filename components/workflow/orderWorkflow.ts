@@ -1,21 +1,33 @@
 import type { FulfillmentMessage, WorkflowInput } from '../../runtime/codecs';
 import type { StoreOrderHandler } from '../../runtime/storeOrder';
 import type { ValidateOrderHandler } from '../../runtime/validateOrder';
-import { type Workflow, WorkflowBuilder } from './builder';
+import { WorkflowBuilder } from './builder';
+import { type StateFactory, fragment } from './factory';
+import type { FailState } from './fail';
+import { type TableRef, ddb } from './integrations/dynamodb';
+import type { LambdaFnOf } from './integrations/lambda';
+import type { QueueRef } from './integrations/sqs';
 import { contextRef, jsonToString } from './paths';
-import { type CaughtError, type FailState, type LambdaFn, type OutputOf, type QueueRef, type TableRef, ddb } from './states';
+import type { Target } from './state';
+import type { CaughtError } from './task';
+import type { Workflow } from './workflow';
 
-/** The resources the order workflow wires together. */
+/**
+ * The resources the order workflow wires together. The functions are typed by their handlers in runtime/:
+ * only the validator's reference fits `validator`, only store-order's fits `storeOrder`.
+ */
 export interface OrderWorkflowResources {
-  readonly validator: LambdaFn<Parameters<ValidateOrderHandler>[0], Awaited<ReturnType<ValidateOrderHandler>>>;
-  readonly storeOrder: LambdaFn<Parameters<StoreOrderHandler>[0], Awaited<ReturnType<StoreOrderHandler>>>;
+  readonly validator: LambdaFnOf<ValidateOrderHandler>;
+  readonly storeOrder: LambdaFnOf<StoreOrderHandler>;
   readonly queue: QueueRef<FulfillmentMessage>;
   readonly ordersTable: TableRef;
   readonly failedOrdersTable: TableRef;
 }
 
-/** The payload on a failure route: the order and the error a Catch placed at `$.failure`. */
+/** What a failure route and a `<Stage>Failed` state need: the order and the error placed at `$.failure`. */
 type Failed = WorkflowInput & { readonly failure: CaughtError };
+
+type Stage = 'Validation' | 'Storage' | 'Queue';
 
 /**
  * The order workflow (CONTRACT.md, "Workflow semantics"):
@@ -34,60 +46,63 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
   const orderKey = (orderId: Parameters<typeof ddb.s>[0]) => ({ orderId: ddb.s(orderId) });
   const statusName = { '#status': 'status' } as const;
 
-  /** A stage's failure route: mark the order FAILED, record it in failed-orders, end in `fail`. */
-  const failureRoute = (stage: 'Validation' | 'Storage' | 'Queue', fail: FailState<Failed>) => {
-    const mark = wf.given<Failed>().dynamoUpdateItem(`Mark${stage}Failure`, {
-      table: r.ordersTable,
-      key: ($) => orderKey($('$.orderId')),
-      updateExpression: 'SET #status = :failed, failureReason = :reason, updatedAt = :now',
-      // A repeated execution may mark again; an order that finished otherwise is left alone.
-      conditionExpression: '#status IN (:accepted, :pending) OR (#status = :failed AND failureReason = :reason)',
-      expressionAttributeNames: statusName,
-      expressionAttributeValues: () => ({
-        ':failed': ddb.s('FAILED'),
-        ':accepted': ddb.s('ACCEPTED'),
-        ':pending': ddb.s('PENDING'),
-        ':reason': ddb.s('PROCESSING_ERROR'),
-        ':now': ddb.s(contextRef.stateEnteredTime),
-      }),
-      resultPath: null,
+  /** `<Stage>Failed`: ends the execution with the `Error`/`Cause` found at `$.failure`. */
+  const failed = (stage: Stage, comment: string) =>
+    fragment((from: StateFactory<Failed>) =>
+      from.fail(`${stage}Failed`, { errorPath: '$.failure.Error', causePath: '$.failure.Cause', comment }),
+    );
+
+  /** A stage's failure route, entered by its Catch: mark the order FAILED, record it in failed-orders, end in `fail`. */
+  const failureRoute = (stage: Stage, fail: Target<Failed, FailState<Failed>>) =>
+    fragment((from: StateFactory<Failed>) => {
+      const mark = from.dynamoUpdateItem(`Mark${stage}Failure`, {
+        table: r.ordersTable,
+        key: ($) => orderKey($('$.orderId')),
+        updateExpression: 'SET #status = :failed, failureReason = :reason, updatedAt = :now',
+        // A repeated execution may mark again; an order that finished otherwise is left alone.
+        conditionExpression: '#status IN (:accepted, :pending) OR (#status = :failed AND failureReason = :reason)',
+        expressionAttributeNames: statusName,
+        expressionAttributeValues: () => ({
+          ':failed': ddb.s('FAILED'),
+          ':accepted': ddb.s('ACCEPTED'),
+          ':pending': ddb.s('PENDING'),
+          ':reason': ddb.s('PROCESSING_ERROR'),
+          ':now': ddb.s(contextRef.stateEnteredTime),
+        }),
+        resultPath: null,
+      });
+      const record = mark.next().dynamoPutItem(`Record${stage}Failure`, {
+        table: r.failedOrdersTable,
+        item: ($) => ({
+          orderId: ddb.s($('$.orderId')),
+          customerId: ddb.s($('$.customerId')),
+          failureReason: ddb.s('PROCESSING_ERROR'),
+          stage: ddb.s(stage.toUpperCase()),
+          error: ddb.s($('$.failure.Error')),
+          cause: ddb.s($('$.failure.Cause')),
+          items: ddb.s(jsonToString($('$.items'))),
+          failedAt: ddb.s(contextRef.stateEnteredTime),
+        }),
+        conditionExpression: 'attribute_not_exists(orderId)',
+        resultPath: null,
+      });
+      const end = record.next(fail);
+      // A failed condition means the order finished otherwise, or was recorded already: nothing to add.
+      mark.catch(end, { resultPath: '$.recordError' });
+      record.catch(end, { resultPath: '$.recordError' });
+      return mark;
     });
-    const record = wf.given<Failed>().dynamoPutItem(`Record${stage}Failure`, {
-      table: r.failedOrdersTable,
-      item: ($) => ({
-        orderId: ddb.s($('$.orderId')),
-        customerId: ddb.s($('$.customerId')),
-        failureReason: ddb.s('PROCESSING_ERROR'),
-        stage: ddb.s(stage.toUpperCase()),
-        error: ddb.s($('$.failure.Error')),
-        cause: ddb.s($('$.failure.Cause')),
-        items: ddb.s(jsonToString($('$.items'))),
-        failedAt: ddb.s(contextRef.stateEnteredTime),
-      }),
-      conditionExpression: 'attribute_not_exists(orderId)',
-      resultPath: null,
-    });
-    mark.next(record).next(fail);
-    // A failed condition means the order finished otherwise, or was recorded already: nothing to add.
-    mark.catch(fail, { resultPath: '$.recordError' });
-    record.catch(fail, { resultPath: '$.recordError' });
-    return mark;
-  };
-  const failedAt = (stage: 'Validation' | 'Storage' | 'Queue', comment: string) =>
-    wf.given<Failed>().fail(`${stage}Failed`, { errorPath: '$.failure.Error', causePath: '$.failure.Cause', comment });
 
   // ValidateOrder → CheckValidation
-  const validateOrder = wf.lambda('ValidateOrder', { fn: r.validator, resultPath: '$.validation' });
-  type Validated = OutputOf<typeof validateOrder>;
-  const checkValidation = wf.given<Validated>().choice('CheckValidation');
+  const validateOrder = wf.start().lambda('ValidateOrder', { fn: r.validator, resultPath: '$.validation' });
+  const checkValidation = validateOrder.next().choice('CheckValidation');
 
   // Rejected: REJECTED with reasons, then ValidationFailed whose Cause lists them.
-  const validationFailed = failedAt('Validation', 'The order broke a business rule, or validation failed for good.');
-  const describeRejection = wf.given<Validated>().pass('DescribeRejection', {
+  const describeRejection = checkValidation.when((c) => c.booleanEquals('$.validation.valid', false)).pass('DescribeRejection', {
     parameters: ($) => ({ Error: 'OrderRejected', Cause: $('$.validation.summary') }),
     resultPath: '$.failure',
   });
-  const recordRejection = wf.given<OutputOf<typeof describeRejection>>().dynamoUpdateItem('RecordRejection', {
+  const recordRejection = describeRejection.next().dynamoUpdateItem('RecordRejection', {
     table: r.ordersTable,
     key: ($) => orderKey($('$.orderId')),
     updateExpression: 'SET #status = :rejected, reasons = :reasons, updatedAt = :now',
@@ -101,36 +116,29 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
     }),
     resultPath: null,
   });
+  const validationFailed = recordRejection.next(failed('Validation', 'The order broke a business rule, or validation failed for good.'));
   recordRejection.catch(validationFailed, { resultPath: '$.recordError' });
+  validateOrder.catch(failureRoute('Validation', validationFailed), { resultPath: '$.failure' });
 
-  // StoreOrder → CheckStorage → SendToQueue → QueueSent
-  const storeOrder = wf.lambda('StoreOrder', { fn: r.storeOrder, resultPath: '$.storage' });
-  type Stored = OutputOf<typeof storeOrder>;
-  const checkStorage = wf.given<Stored>().choice('CheckStorage');
-  const alreadyFinished = wf.given<Stored>().succeed('AlreadyFinished', 'A repeated execution found the order finished.');
-  const sendToQueue = wf.given<Stored>().sqsSendMessage('SendToQueue', {
-    queue: r.queue,
-    messageBody: ($) => ({ orderId: $('$.orderId'), customerId: $('$.customerId'), items: $('$.items') }),
-    resultPath: '$.message',
-  });
-  const queueSent = wf.given<OutputOf<typeof sendToQueue>>().succeed('QueueSent');
-
-  validateOrder
-    .catch(failureRoute('Validation', validationFailed), { resultPath: '$.failure' })
-    .next(checkValidation)
-    .when((c) => c.booleanEquals('$.validation.valid', false), describeRejection)
-    .otherwise(storeOrder);
-  describeRejection.next(recordRejection).next(validationFailed);
-
-  storeOrder
-    .catch(failureRoute('Storage', failedAt('Storage', 'StoreOrder failed after its retries.')), { resultPath: '$.failure' })
-    .next(checkStorage)
-    .when((c) => c.stringEquals('$.storage.outcome', 'ALREADY_TERMINAL'), alreadyFinished)
-    .otherwise(sendToQueue);
-
-  sendToQueue
-    .catch(failureRoute('Queue', failedAt('Queue', 'SendToQueue failed after its retries.')), { resultPath: '$.failure' })
-    .next(queueSent);
+  // Valid: StoreOrder → CheckStorage → SendToQueue → QueueSent
+  const storeOrder = checkValidation.otherwise().lambda('StoreOrder', { fn: r.storeOrder, resultPath: '$.storage' });
+  const checkStorage = storeOrder
+    .catch(failureRoute('Storage', failed('Storage', 'StoreOrder failed after its retries.')), { resultPath: '$.failure' })
+    .next()
+    .choice('CheckStorage');
+  checkStorage
+    .when((c) => c.stringEquals('$.storage.outcome', 'ALREADY_TERMINAL'))
+    .succeed('AlreadyFinished', 'A repeated execution found the order finished.');
+  checkStorage
+    .otherwise()
+    .sqsSendMessage('SendToQueue', {
+      queue: r.queue,
+      messageBody: ($) => ({ orderId: $('$.orderId'), customerId: $('$.customerId'), items: $('$.items') }),
+      resultPath: '$.message',
+    })
+    .catch(failureRoute('Queue', failed('Queue', 'SendToQueue failed after its retries.')), { resultPath: '$.failure' })
+    .next()
+    .succeed('QueueSent');
 
   return wf.build(validateOrder);
 };

@@ -1,12 +1,14 @@
-import { type OrderWorkflowResources } from '../../components/workflow';
+import { type OrderWorkflowResources, lambdaFn } from '../../components/workflow';
+import type { StoreOrderHandler } from '../../runtime/storeOrder';
+import type { ValidateOrderHandler } from '../../runtime/validateOrder';
 
 const region = 'eu-west-1';
 const account = '123456789012';
 
-/** Plain-string stand-ins for the ARNs the Orchestrator passes as Outputs. */
+/** Plain-string stand-ins for the ARNs the Orchestrator passes as Outputs, typed by the same handlers. */
 export const fakeResources: OrderWorkflowResources = {
-  validator: { arn: `arn:aws:lambda:${region}:${account}:function:dofs-validator` },
-  storeOrder: { arn: `arn:aws:lambda:${region}:${account}:function:dofs-store-order` },
+  validator: lambdaFn<ValidateOrderHandler>(`arn:aws:lambda:${region}:${account}:function:dofs-validator`),
+  storeOrder: lambdaFn<StoreOrderHandler>(`arn:aws:lambda:${region}:${account}:function:dofs-store-order`),
   queue: { url: `https://sqs.${region}.amazonaws.com/${account}/dofs-orders`, arn: `arn:aws:sqs:${region}:${account}:dofs-orders` },
   ordersTable: { name: 'dofs-orders', arn: `arn:aws:dynamodb:${region}:${account}:table/dofs-orders` },
   failedOrdersTable: { name: 'dofs-failed-orders', arn: `arn:aws:dynamodb:${region}:${account}:table/dofs-failed-orders` },
