@@ -50,7 +50,7 @@ export const createDofs = (config: StackConfig, name = 'dofs'): DofsOutputs & { 
     email: config.alarmEmail,
     deadLetterQueue: queue.deadLetterQueue,
     functions: {
-      'api-handler': api.handler.function,
+      'api-handler': api.apiHandler.function,
       validator: orchestrator.validator.function,
       'store-order': orchestrator.storeOrder.function,
       fulfillment: queue.fulfillment.function,

@@ -79,7 +79,7 @@ export class InlineFunction<H extends Handler> extends pulumi.ComponentResource 
     };
     if (args.faults !== undefined) environment.DOFS_FAULTS = JSON.stringify(args.faults);
     this.function = new aws.lambda.CallbackFunction(
-      `${name}-fn`,
+      name,
       {
         callbackFactory: args.factory,
         role: this.role,

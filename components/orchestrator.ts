@@ -40,7 +40,7 @@ export class Orchestrator extends pulumi.ComponentResource {
       {
         ...args,
         factory: validatorFactory,
-        description: 'DOFS ValidateOrder: tier-2 business rules',
+        description: 'DOFS validator: the ValidateOrder task, tier-2 business rules',
         statements: [],
         environment: {},
         timeout: 5,
@@ -54,7 +54,7 @@ export class Orchestrator extends pulumi.ComponentResource {
       {
         ...args,
         factory: storeOrderFactory,
-        description: 'DOFS StoreOrder: ACCEPTED to PENDING, idempotent',
+        description: 'DOFS store-order: the StoreOrder task, ACCEPTED to PENDING, idempotent',
         statements: [...args.store.grantRead(), ...args.store.grantWrite('workflow')],
         environment: tableEnv,
         timeout: 10,

@@ -53,7 +53,7 @@ const gatewayError = (code: string, message: string) =>
  */
 export class OrderApi extends pulumi.ComponentResource {
   readonly api: aws.apigateway.RestApi;
-  readonly handler: InlineFunction<ReturnType<typeof apiHandlerFactory>>;
+  readonly apiHandler: InlineFunction<ReturnType<typeof apiHandlerFactory>>;
   readonly stage: aws.apigateway.Stage;
   readonly url: pulumi.Output<string>;
 
@@ -64,8 +64,8 @@ export class OrderApi extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`OrderApi '${name}': ${problems.join('; ')}`);
     const { throttleRateLimit: rate, throttleBurstLimit: burst, stageName } = a;
 
-    this.handler = new InlineFunction(
-      `${name}-handler`,
+    this.apiHandler = new InlineFunction(
+      `${name}-api-handler`,
       {
         ...args,
         factory: apiHandlerFactory,
@@ -82,7 +82,7 @@ export class OrderApi extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const fn = this.handler.function;
+    const fn = this.apiHandler.function;
 
     this.api = new aws.apigateway.RestApi(`${name}-api`, { description: 'DOFS orders API', endpointConfiguration: { types: 'REGIONAL' } }, { parent: this });
     const model = new aws.apigateway.Model(

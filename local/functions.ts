@@ -12,7 +12,7 @@ export class FunctionError extends Error {
 }
 
 export interface LocalFunctionSpec {
-  /** The resource name, e.g. `dofs-fulfillment-fn`. */
+  /** The resource name, e.g. `dofs-fulfillment`. */
   readonly name: string;
   /** The ARN the program gave it (what the ASL, mappings and integrations refer to). */
   readonly arn: string;

@@ -19,7 +19,7 @@ const main = async () => {
   const s = await synth(process.env.STACK ?? 'dev');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dofs-bundle-report-'));
   const fns = {
-    'api-handler': s.dofs.components.api.handler.function,
+    'api-handler': s.dofs.components.api.apiHandler.function,
     validator: s.dofs.components.orchestrator.validator.function,
     'store-order': s.dofs.components.orchestrator.storeOrder.function,
     fulfillment: s.dofs.components.queue.fulfillment.function,

@@ -3,7 +3,7 @@ import { type Recorded, policyOf, resolve, synth } from './harness';
 
 type Synth = Awaited<ReturnType<typeof synth>>;
 
-const FUNCTIONS = ['fulfillment', 'dlq-handler', 'validator', 'store-order', 'handler'];
+const FUNCTIONS = ['fulfillment', 'dlq-handler', 'validator', 'store-order', 'api-handler'];
 
 /** Assertions every stack must pass; per-stack differences are asserted in each stack's file. */
 export const describeStack = (stack: string, more: (get: () => Synth) => void) =>
@@ -38,18 +38,31 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
           workflow: orchestrator.stateMachine.urn,
           validator: orchestrator.validator.urn,
           api: api.api.urn,
-          handler: api.handler.urn,
+          apiHandler: api.apiHandler.urn,
         }),
       );
       expect(urns.orders).toContain('dofs:index:OrderStore$aws:dynamodb/table:Table::dofs-orders');
       expect(urns.queue).toContain('dofs:index:FulfillmentQueue$aws:sqs/queue:Queue::dofs-orders');
       // The mock monitor keeps only the nearest parent's type in a URN, so nesting is checked one level at a time.
       expect(urns.fulfillment).toContain('dofs:index:FulfillmentQueue$dofs:index:InlineFunction::dofs-fulfillment');
-      expect(urns.fulfillmentFn).toContain('dofs:index:InlineFunction$aws:lambda/function:Function::dofs-fulfillment-fn');
+      expect(urns.fulfillmentFn).toContain('dofs:index:InlineFunction$aws:lambda/function:Function::dofs-fulfillment');
       expect(urns.workflow).toContain('dofs:index:Orchestrator$aws:sfn/stateMachine:StateMachine::dofs-workflow');
       expect(urns.validator).toContain('dofs:index:Orchestrator$dofs:index:InlineFunction::dofs-validator');
       expect(urns.api).toContain('dofs:index:OrderApi$aws:apigateway/restApi:RestApi');
-      expect(urns.handler).toContain('dofs:index:OrderApi$dofs:index:InlineFunction::dofs-handler');
+      expect(urns.apiHandler).toContain('dofs:index:OrderApi$dofs:index:InlineFunction::dofs-api-handler');
+    });
+
+    it("names every function, its role, log group and alarm with the contract's noun", () => {
+      const nouns = ['api-handler', 'validator', 'store-order', 'fulfillment', 'dlq-handler'];
+      const fns = s.ofType('aws:lambda/function:Function');
+      expect(fns.map((f) => f.name).sort()).toEqual(nouns.map((n) => `dofs-${n}`).sort());
+      for (const n of nouns) {
+        expect(s.named('aws:iam/role:Role', `dofs-${n}-role`).inputs.description).toBe(`DOFS dofs-${n}`);
+        expect(s.named('aws:cloudwatch/logGroup:LogGroup', `dofs-${n}-logs`)).toBeDefined();
+        expect(s.named('aws:lambda/function:Function', `dofs-${n}`).inputs.description).toMatch(new RegExp(`^DOFS ${n}:`));
+        const alarm = s.named('aws:cloudwatch/metricAlarm:MetricAlarm', `dofs-${n}-errors`);
+        expect(alarm.inputs.dimensions).toEqual({ FunctionName: `dofs-${n}` });
+      }
     });
 
     it('gives every function its own role and never the default *FullAccess policies', () => {
@@ -98,18 +111,18 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         ...logs('dlq-handler'),
         ...xray,
       });
-      expect(policy('dofs-handler-policy')).toEqual({
+      expect(policy('dofs-api-handler-policy')).toEqual({
         'dynamodb:GetItem': [orders],
         'dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:DeleteItem': [orders],
         'states:StartExecution': ['arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow'],
         'states:DescribeExecution': ['arn:aws:states:eu-west-1:123456789012:execution:dofs-workflow:*'],
-        ...logs('handler'),
+        ...logs('api-handler'),
         ...xray,
       });
       const workflow = policy('dofs-workflow-policy');
       expect(workflow['lambda:InvokeFunction']).toEqual([
-        'arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator-fn',
-        'arn:aws:lambda:eu-west-1:123456789012:function:dofs-store-order-fn',
+        'arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator',
+        'arn:aws:lambda:eu-west-1:123456789012:function:dofs-store-order',
       ]);
       expect(workflow['sqs:SendMessage']).toEqual(['arn:aws:sqs:eu-west-1:123456789012:dofs-orders']);
       expect(workflow['dynamodb:UpdateItem']).toEqual([orders]);
@@ -136,7 +149,7 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:123456789012:dofs-dlq',
         maxReceiveCount: s.config.maxReceiveCount,
       });
-      const fulfillment = s.named('aws:lambda/function:Function', 'dofs-fulfillment-fn');
+      const fulfillment = s.named('aws:lambda/function:Function', 'dofs-fulfillment');
       expect(orders.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * fulfillment.inputs.timeout);
       for (const p of s.ofType('aws:sqs/queuePolicy:QueuePolicy')) {
         expect(JSON.parse(p.inputs.policy).Statement).toEqual([
@@ -178,7 +191,7 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(sm.inputs.loggingConfiguration.level).toBe(s.config.workflowLogLevel);
       const definition = JSON.parse(sm.inputs.definition);
       expect(definition.StartAt).toBe('ValidateOrder');
-      expect(definition.States.ValidateOrder.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator-fn');
+      expect(definition.States.ValidateOrder.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator');
       expect(definition.States.SendToQueue.Parameters.QueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dofs-orders');
     });
 

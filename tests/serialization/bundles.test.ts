@@ -32,7 +32,7 @@ beforeAll(async () => {
   fs.mkdirSync(SDK_LAYER, { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules', '@aws-sdk'), path.join(SDK_LAYER, '@aws-sdk'));
   const fns = {
-    'api-handler': s.dofs.components.api.handler.function,
+    'api-handler': s.dofs.components.api.apiHandler.function,
     validator: s.dofs.components.orchestrator.validator.function,
     'store-order': s.dofs.components.orchestrator.storeOrder.function,
     fulfillment: s.dofs.components.queue.fulfillment.function,
@@ -113,7 +113,7 @@ describe('generated Lambda bundles', () => {
   });
 
   it('api-handler: accepts an order, stores it ACCEPTED and starts the workflow named by the orderId', async () => {
-    const r = await invoke('api-handler', 'dofs-handler-fn', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
+    const r = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
     expect(r.error).toBeUndefined();
     expect(r.result.statusCode).toBe(202);
     const { orderId } = JSON.parse(r.result.body);
@@ -125,21 +125,21 @@ describe('generated Lambda bundles', () => {
     expect(r.logs.length).toBeGreaterThan(0);
     for (const l of r.logs) expect(JSON.parse(l).orderId).toBe(orderId);
 
-    const got = await invoke('api-handler', 'dofs-handler-fn', apiEvent('GET', '/orders/{orderId}', { orderId }));
+    const got = await invoke('api-handler', 'dofs-api-handler', apiEvent('GET', '/orders/{orderId}', { orderId }));
     expect(got.result.statusCode).toBe(200);
     expect(JSON.parse(got.result.body)).toMatchObject({ orderId, status: 'ACCEPTED' });
   }, 30000);
 
   it('api-handler: answers a tier-1 failure with the contract error body', async () => {
-    const r = await invoke('api-handler', 'dofs-handler-fn', apiEvent('POST', '/orders', { body: '{"customerId":"x","items":[]}' }));
+    const r = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: '{"customerId":"x","items":[]}' }));
     expect(r.result.statusCode).toBe(400);
     expect(JSON.parse(r.result.body).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ path: 'items' }] });
   }, 30000);
 
   it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
-    const ok = await invoke('validator', 'dofs-validator-fn', { orderId: 'o', acceptedAt: 't', ...order });
+    const ok = await invoke('validator', 'dofs-validator', { orderId: 'o', acceptedAt: 't', ...order });
     expect(ok.result).toEqual({ valid: true, reasons: [], summary: 'order is valid' });
-    const bad = await invoke('validator', 'dofs-validator-fn', { orderId: 'o' });
+    const bad = await invoke('validator', 'dofs-validator', { orderId: 'o' });
     expect(bad.error).toEqual({
       name: 'InvalidInputError',
       message: expect.stringContaining('workflow input is not an order: customerId is required'),
@@ -147,21 +147,21 @@ describe('generated Lambda bundles', () => {
   }, 30000);
 
   it('store-order, fulfillment and dlq-handler: move an order through the tables', async () => {
-    const accepted = await invoke('api-handler', 'dofs-handler-fn', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
+    const accepted = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
     const { orderId } = JSON.parse(accepted.result.body);
-    const stored = await invoke('store-order', 'dofs-store-order-fn', { orderId, acceptedAt: 't', ...order });
+    const stored = await invoke('store-order', 'dofs-store-order', { orderId, acceptedAt: 't', ...order });
     expect(stored.result).toEqual({ outcome: 'STORED', status: 'PENDING', totalQuantity: 2 });
 
     const message = { orderId, ...order };
-    const fulfilled = await invoke('fulfillment', 'dofs-fulfillment-fn', { Records: [sqsRecord(message)] });
+    const fulfilled = await invoke('fulfillment', 'dofs-fulfillment', { Records: [sqsRecord(message)] });
     expect(fulfilled.result).toEqual({ batchItemFailures: [] });
     expect((await get(orderId))?.status).toMatch(/^(FULFILLED|FAILED)$/);
 
     const garbage = sqsRecord('{"nope":1}');
-    const partial = await invoke('fulfillment', 'dofs-fulfillment-fn', { Records: [garbage] });
+    const partial = await invoke('fulfillment', 'dofs-fulfillment', { Records: [garbage] });
     expect(partial.result).toEqual({ batchItemFailures: [{ itemIdentifier: garbage.messageId }] });
 
-    const dead = await invoke('dlq-handler', 'dofs-dlq-handler-fn', { Records: [sqsRecord(message, 3)] });
+    const dead = await invoke('dlq-handler', 'dofs-dlq-handler', { Records: [sqsRecord(message, 3)] });
     expect(dead.result).toEqual({ batchItemFailures: [] });
   }, 60000);
 });
