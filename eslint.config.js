@@ -18,6 +18,12 @@ module.exports = tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
   },
+  {
+    // The builder's type machinery: `State<any, …>` stands for "a state of some input type" (TypeScript has
+    // no existential types), and the typed API in front of it is what authors use.
+    files: ['components/workflow/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unsafe-argument': 'off' },
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['**/*.js'],

@@ -48,6 +48,7 @@ export interface InlineFunctionArgs<H extends Handler> extends FunctionSettings 
  * `H` is the handler its factory returns; `ref` carries it to the workflow task that invokes the function.
  */
 export class InlineFunction<H extends Handler> extends pulumi.ComponentResource {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed by H would need a cast; `ref` carries the type
   readonly function: aws.lambda.CallbackFunction<any, any>;
   /** The function as a workflow task sees it: its ARN, typed by the handler. */
   readonly ref: LambdaFnOf<H>;

@@ -84,7 +84,7 @@ export class Orchestrator extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(`${name}-workflow-role`, { path: ROLE_PATH, assumeRolePolicy: assumeRolePolicy('states.amazonaws.com') }, { parent: this });
     const policy = new aws.iam.RolePolicy(
       `${name}-workflow-policy`,
-      { role: this.role.id, policy: policyDocument(rendered.policyStatements as Statement[]) },
+      { role: this.role.id, policy: policyDocument(rendered.policyStatements) },
       { parent: this },
     );
     this.stateMachine = new aws.sfn.StateMachine(

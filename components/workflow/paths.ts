@@ -42,7 +42,7 @@ export type PathsOfType<T, V> = {
 export type Simplify<T> = T extends object ? (T extends readonly unknown[] ? T : { [K in keyof T]: T[K] } & {}) : T;
 
 type SetKey<I, K extends string, R> = K extends `${infer H}.${infer Rest}`
-  ? Simplify<Omit<I, H> & { [k in H]: SetKey<H extends keyof I ? NonNullable<I[H]> : {}, Rest, R> }>
+  ? Simplify<Omit<I, H> & { [k in H]: SetKey<H extends keyof I ? NonNullable<I[H]> : Record<never, never>, Rest, R> }>
   : Simplify<Omit<I, K> & { [k in K]: R }>;
 
 /** A `ResultPath`: `'$'` replaces the input, `'$.a.b'` writes into it, `null` discards the result. */
@@ -96,7 +96,7 @@ export type Template<V> =
         : V);
 
 /** The typed reference maker handed to template functions. */
-export const ref = <I>(): RefFn<I> => ((path: string) => new PathRef(path)) as RefFn<I>;
+export const ref = <I>(): RefFn<I> => ((path: string) => new PathRef(path));
 
 /** `States.JsonToString(path)`: a number or object rendered as a string (DynamoDB `N` values need it). */
 export const jsonToString = (r: PathRef<unknown>): Intrinsic<string> =>

@@ -45,7 +45,9 @@ export class Workflow<Start> {
           return `${id}(["${s.name}"])`;
         case 'Fail':
           return `${id}[["${s.name}"]]`;
-        default:
+        case 'Pass':
+        case 'Task':
+        case 'Wait':
           return `${id}["${s.name}"]`;
       }
     };

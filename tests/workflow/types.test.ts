@@ -3,6 +3,7 @@
  * with `tsc --noEmit`, which fails on an unused `@ts-expect-error`. The miswirings live in functions
  * that jest never calls; the jest tests run the correct counterparts.
  */
+/* eslint-disable jest/no-export -- the miswirings are exported so that tsc's noUnusedLocals keeps them */
 import {
   type CaughtError,
   type QueueRef,
