@@ -12,7 +12,9 @@ import { ORDER_STORE_DEFAULTS } from './components/orderStore';
 export const CONFIG_NAMESPACE = 'dofs';
 
 /** CloudWatch Logs accepts only these retention periods. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 const refine = <C extends t.Mixed>(codec: C, ok: (a: t.TypeOf<C>) => boolean, allowed: string) =>
   t.refinement(codec, ok, allowed) as unknown as t.Type<t.TypeOf<C>, t.OutputOf<C>, unknown>;
@@ -44,7 +46,11 @@ const fields = {
   fulfillmentBatchSize: intIn(1, 100),
   fulfillmentBatchWindowSeconds: intIn(0, 300),
   fulfillmentTimeoutSeconds: intIn(3, 900),
-  logRetentionDays: refine(t.number, (n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
+  logRetentionDays: refine(
+    t.number,
+    (n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n),
+    `one of ${LOG_RETENTION_DAYS.join(', ')}`,
+  ),
   logLevel: t.keyof({ DEBUG: null, INFO: null, WARN: null, ERROR: null }),
   workflowLogLevel: t.keyof({ ALL: null, ERROR: null, FATAL: null, OFF: null }),
   tracing: t.boolean,
@@ -106,10 +112,14 @@ export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: strin
     const faults = given.faults as Record<string, object>;
     const unknownTargets = Object.keys(faults).filter((k) => !(k in Faults.type.props));
     const unknownFields = Object.entries(faults).flatMap(([target, f]) =>
-      Object.keys(f ?? {}).filter((k) => !['errorRate', 'timeoutRate'].includes(k)).map((k) => `${target}.${k}`),
+      Object.keys(f ?? {})
+        .filter((k) => !['errorRate', 'timeoutRate'].includes(k))
+        .map((k) => `${target}.${k}`),
     );
     if (unknownTargets.length > 0) {
-      problems.push(`${fullKey} names unknown functions ${unknownTargets.map(show).join(', ')}; allowed: ${Object.keys(Faults.type.props).join(', ')}`);
+      problems.push(
+        `${fullKey} names unknown functions ${unknownTargets.map(show).join(', ')}; allowed: ${Object.keys(Faults.type.props).join(', ')}`,
+      );
     } else if (unknownFields.length > 0) {
       problems.push(`${fullKey} has unknown fields ${unknownFields.map(show).join(', ')}; allowed per function: errorRate, timeoutRate`);
     } else if (PROTECTED_STACKS.includes(stack)) {

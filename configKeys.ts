@@ -23,7 +23,11 @@ export interface DecodedKeys {
  * `pulumi.runtime.allConfig()` gives it) with one codec per key; keys of other namespaces are ignored.
  * A value is first decoded as the text itself (strings), then as the JSON it holds (numbers, booleans, objects).
  */
-export const decodeKeys = (raw: Readonly<Record<string, string>>, namespace: string, fields: Readonly<Record<string, t.Mixed>>): DecodedKeys => {
+export const decodeKeys = (
+  raw: Readonly<Record<string, string>>,
+  namespace: string,
+  fields: Readonly<Record<string, t.Mixed>>,
+): DecodedKeys => {
   const values: Record<string, unknown> = {};
   const given: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -49,15 +53,19 @@ export const decodeKeys = (raw: Readonly<Record<string, string>>, namespace: str
     if (isLeft(decoded)) {
       const detail = decoded.left
         .map((e) => {
-          const path = e.context.map((c) => c.key).filter((k) => k !== '').join('.');
+          const path = e.context
+            .map((c) => c.key)
+            .filter((k) => k !== '')
+            .join('.');
           return path ? `${path} = ${show(e.value)} (expected ${e.context[e.context.length - 1].type.name})` : '';
         })
         .filter((s) => s !== '');
-      problems.push(`${fullKey} = ${show(value)} is not allowed: expected ${codec.name}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`);
+      problems.push(
+        `${fullKey} = ${show(value)} is not allowed: expected ${codec.name}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`,
+      );
       continue;
     }
     values[key] = decoded.right;
   }
   return { values, given, problems };
 };
-

@@ -17,7 +17,12 @@ export interface DofsOutputs {
 }
 
 /** Creates the four components for one stack's config. */
-export const createDofs = (config: StackConfig, name = 'dofs'): DofsOutputs & { components: { store: OrderStore; queue: FulfillmentQueue; orchestrator: Orchestrator; api: OrderApi; alarms: Alarms } } => {
+export const createDofs = (
+  config: StackConfig,
+  name = 'dofs',
+): DofsOutputs & {
+  components: { store: OrderStore; queue: FulfillmentQueue; orchestrator: Orchestrator; api: OrderApi; alarms: Alarms };
+} => {
   const functions = { logRetentionDays: config.logRetentionDays, logLevel: config.logLevel, tracing: config.tracing };
   const store = new OrderStore(name, { pointInTimeRecovery: config.pointInTimeRecovery, deletionProtection: config.deletionProtection });
   const queue = new FulfillmentQueue(name, {

@@ -21,7 +21,11 @@ export class Alarms extends pulumi.ComponentResource {
     super('dofs:index:Alarms', name, {}, opts);
     if (args.email !== undefined) {
       this.topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: 'alias/aws/sns' }, { parent: this });
-      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.topic.arn, protocol: 'email', endpoint: args.email }, { parent: this });
+      new aws.sns.TopicSubscription(
+        `${name}-alarms-email`,
+        { topic: this.topic.arn, protocol: 'email', endpoint: args.email },
+        { parent: this },
+      );
     }
     const actions = this.topic ? [this.topic.arn] : [];
     new aws.cloudwatch.MetricAlarm(

@@ -27,7 +27,12 @@ export interface FulfillmentQueueArgs extends FunctionSettings {
 
 /** The defaults of {@link FulfillmentQueueArgs}; the stack config's defaults come from here. */
 export const FULFILLMENT_QUEUE_DEFAULTS: Readonly<
-  Required<Pick<FulfillmentQueueArgs, 'fulfillmentSuccessRate' | 'maxReceiveCount' | 'batchSize' | 'batchWindowSeconds' | 'fulfillmentTimeoutSeconds'>>
+  Required<
+    Pick<
+      FulfillmentQueueArgs,
+      'fulfillmentSuccessRate' | 'maxReceiveCount' | 'batchSize' | 'batchWindowSeconds' | 'fulfillmentTimeoutSeconds'
+    >
+  >
 > = {
   fulfillmentSuccessRate: 0.7,
   maxReceiveCount: 3,
@@ -72,7 +77,11 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
     const problems = validateBatching(a);
     if (problems.length > 0) throw new Error(`FulfillmentQueue '${name}': ${problems.join('; ')}`);
 
-    this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 }, { parent: this });
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 },
+      { parent: this },
+    );
     this.queue = new aws.sqs.Queue(
       `${name}-orders`,
       {
@@ -179,4 +188,3 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
     return { url: this.queue.url, arn: this.queue.arn };
   }
 }
-

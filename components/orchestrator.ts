@@ -81,7 +81,11 @@ export class Orchestrator extends pulumi.ComponentResource {
       { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: args.logRetentionDays },
       { parent: this },
     );
-    this.role = new aws.iam.Role(`${name}-workflow-role`, { path: ROLE_PATH, assumeRolePolicy: assumeRolePolicy('states.amazonaws.com') }, { parent: this });
+    this.role = new aws.iam.Role(
+      `${name}-workflow-role`,
+      { path: ROLE_PATH, assumeRolePolicy: assumeRolePolicy('states.amazonaws.com') },
+      { parent: this },
+    );
     const policy = new aws.iam.RolePolicy(
       `${name}-workflow-policy`,
       { role: this.role.id, policy: policyDocument(rendered.policyStatements) },

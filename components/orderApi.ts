@@ -84,7 +84,11 @@ export class OrderApi extends pulumi.ComponentResource {
     );
     const fn = this.apiHandler.function;
 
-    this.api = new aws.apigateway.RestApi(`${name}-api`, { description: 'DOFS orders API', endpointConfiguration: { types: 'REGIONAL' } }, { parent: this });
+    this.api = new aws.apigateway.RestApi(
+      `${name}-api`,
+      { description: 'DOFS orders API', endpointConfiguration: { types: 'REGIONAL' } },
+      { parent: this },
+    );
     const model = new aws.apigateway.Model(
       `${name}-order-request`,
       { restApi: this.api.id, name: 'OrderRequest', contentType: 'application/json', schema: JSON.stringify(orderRequestSchema(codecs)) },
@@ -95,8 +99,16 @@ export class OrderApi extends pulumi.ComponentResource {
       { restApi: this.api.id, name: 'body-and-parameters', validateRequestBody: true, validateRequestParameters: true },
       { parent: this },
     );
-    const orders = new aws.apigateway.Resource(`${name}-orders`, { restApi: this.api.id, parentId: this.api.rootResourceId, pathPart: 'orders' }, { parent: this });
-    const order = new aws.apigateway.Resource(`${name}-order`, { restApi: this.api.id, parentId: orders.id, pathPart: '{orderId}' }, { parent: this });
+    const orders = new aws.apigateway.Resource(
+      `${name}-orders`,
+      { restApi: this.api.id, parentId: this.api.rootResourceId, pathPart: 'orders' },
+      { parent: this },
+    );
+    const order = new aws.apigateway.Resource(
+      `${name}-order`,
+      { restApi: this.api.id, parentId: orders.id, pathPart: '{orderId}' },
+      { parent: this },
+    );
 
     const post = new aws.apigateway.Method(
       `${name}-post-orders`,
@@ -125,7 +137,14 @@ export class OrderApi extends pulumi.ComponentResource {
     const integrate = (route: string, method: aws.apigateway.Method, resource: aws.apigateway.Resource) =>
       new aws.apigateway.Integration(
         `${name}-${route}-integration`,
-        { restApi: this.api.id, resourceId: resource.id, httpMethod: method.httpMethod, type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: fn.invokeArn },
+        {
+          restApi: this.api.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          type: 'AWS_PROXY',
+          integrationHttpMethod: 'POST',
+          uri: fn.invokeArn,
+        },
         { parent: this },
       );
     const integrations = [integrate('post-orders', post, orders), integrate('get-order', get, order)];
@@ -138,19 +157,28 @@ export class OrderApi extends pulumi.ComponentResource {
           responseType: 'BAD_REQUEST_BODY',
           statusCode: '400',
           responseTemplates: {
-            'application/json': '{"error":{"code":"VALIDATION_ERROR","message":"The order is not valid: $util.escapeJavaScript($context.error.validationErrorString)"}}',
+            'application/json':
+              '{"error":{"code":"VALIDATION_ERROR","message":"The order is not valid: $util.escapeJavaScript($context.error.validationErrorString)"}}',
           },
         },
         { parent: this },
       ),
       new aws.apigateway.Response(
         `${name}-default-4xx`,
-        { restApiId: this.api.id, responseType: 'DEFAULT_4XX', responseTemplates: { 'application/json': gatewayError('REQUEST_ERROR', 'MESSAGE') } },
+        {
+          restApiId: this.api.id,
+          responseType: 'DEFAULT_4XX',
+          responseTemplates: { 'application/json': gatewayError('REQUEST_ERROR', 'MESSAGE') },
+        },
         { parent: this },
       ),
       new aws.apigateway.Response(
         `${name}-default-5xx`,
-        { restApiId: this.api.id, responseType: 'DEFAULT_5XX', responseTemplates: { 'application/json': gatewayError('INTERNAL_ERROR', 'MESSAGE') } },
+        {
+          restApiId: this.api.id,
+          responseType: 'DEFAULT_5XX',
+          responseTemplates: { 'application/json': gatewayError('INTERNAL_ERROR', 'MESSAGE') },
+        },
         { parent: this },
       ),
     ];
@@ -160,7 +188,12 @@ export class OrderApi extends pulumi.ComponentResource {
       {
         restApi: this.api.id,
         // Redeploy whenever the API's shape changes.
-        triggers: { model: model.schema.apply((x) => x ?? ''), post: post.id, get: get.id, integrations: pulumi.all(integrations.map((i) => i.id)).apply((ids) => ids.join(',')) },
+        triggers: {
+          model: model.schema.apply((x) => x ?? ''),
+          post: post.id,
+          get: get.id,
+          integrations: pulumi.all(integrations.map((i) => i.id)).apply((ids) => ids.join(',')),
+        },
       },
       { parent: this, dependsOn: [...integrations, ...responses] },
     );

@@ -65,7 +65,9 @@ export class OrderStore extends pulumi.ComponentResource {
   grantWrite(role: 'api' | 'workflow' | 'outcome'): Statement[] {
     switch (role) {
       case 'api':
-        return [{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [this.orders.arn] }];
+        return [
+          { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [this.orders.arn] },
+        ];
       case 'workflow':
         return [{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [this.orders.arn] }];
       case 'outcome':

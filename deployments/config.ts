@@ -12,7 +12,8 @@ export const DEPLOYMENTS_NAMESPACE = 'dofs-deployments';
 export const STACKS = ['dev', 'staging', 'prod'] as const;
 export type StackName = (typeof STACKS)[number];
 
-const pattern = (re: RegExp, allowed: string) => t.refinement(t.string, (s) => re.test(s), allowed) as unknown as t.Type<string, string, unknown>;
+const pattern = (re: RegExp, allowed: string) =>
+  t.refinement(t.string, (s) => re.test(s), allowed) as unknown as t.Type<string, string, unknown>;
 /** Five cron fields, each of digits, `*`, `,`, `-` and `/`. */
 const CRON = /^(\S+\s+){4}\S+$/;
 
@@ -21,7 +22,16 @@ const fields = {
   repository: pattern(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9_.-]{1,100}$/, 'a GitHub repository as owner/name'),
   branch: pattern(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$/, 'a git branch name'),
   reviewStackTtlHours: t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= 720, 'a whole number of hours from 1 to 720'),
-  driftSchedule: t.refinement(t.string, (s) => CRON.test(s.trim()) && s.trim().split(/\s+/).every((f) => /^[\d*,/-]+$/.test(f)), 'a cron expression of five fields, e.g. "0 */6 * * *"'),
+  driftSchedule: t.refinement(
+    t.string,
+    (s) =>
+      CRON.test(s.trim()) &&
+      s
+        .trim()
+        .split(/\s+/)
+        .every((f) => /^[\d*,/-]+$/.test(f)),
+    'a cron expression of five fields, e.g. "0 */6 * * *"',
+  ),
   driftAutoRemediate: t.boolean,
 };
 
@@ -50,7 +60,9 @@ export const decodeDeploymentsConfig = (raw: Readonly<Record<string, string>>): 
   const { values, problems } = decodeKeys(raw, DEPLOYMENTS_NAMESPACE, fields);
   for (const required of ['organization', 'repository'] as const) {
     if (!(`${DEPLOYMENTS_NAMESPACE}:${required}` in raw)) {
-      problems.push(`${DEPLOYMENTS_NAMESPACE}:${required} is not set: expected ${fields[required].name} (pulumi config set ${required} <value>)`);
+      problems.push(
+        `${DEPLOYMENTS_NAMESPACE}:${required} is not set: expected ${fields[required].name} (pulumi config set ${required} <value>)`,
+      );
     }
   }
   if (problems.length > 0) throw new DeploymentsConfigError(problems);

@@ -18,10 +18,14 @@ export interface TtlEnv {
   readonly PULUMI_API?: string;
 }
 
-type Fetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>;
+type Fetch = (
+  url: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>;
 
 /** What the script did, for its log line and the tests. */
-export type TtlOutcome = { readonly action: 'skipped'; readonly why: string } | { readonly action: 'scheduled'; readonly timestamp: string };
+export type TtlOutcome =
+  { readonly action: 'skipped'; readonly why: string } | { readonly action: 'scheduled'; readonly timestamp: string };
 
 export class ReviewTtlError extends Error {
   readonly name = 'ReviewTtlError';
@@ -33,7 +37,8 @@ export const ensureReviewTtl = async (env: TtlEnv, fetchFn: Fetch, now: Date = n
   const stack = env.PULUMI_CI_STACK;
   if (!stack) return { action: 'skipped', why: 'not running in Pulumi Deployments (PULUMI_CI_STACK is not set)' };
   if ((STACKS as readonly string[]).includes(stack)) return { action: 'skipped', why: `'${stack}' is a long-lived stack` };
-  if (env.PULUMI_CI_OPERATION !== 'update') return { action: 'skipped', why: `the operation is '${env.PULUMI_CI_OPERATION}', not an update` };
+  if (env.PULUMI_CI_OPERATION !== 'update')
+    return { action: 'skipped', why: `the operation is '${env.PULUMI_CI_OPERATION}', not an update` };
   const hoursText = env.DOFS_REVIEW_TTL_HOURS ?? '';
   const hours = Number(hoursText);
   if (!/^\d+$/.test(hoursText) || hours < 1 || hours > 720) {
@@ -43,21 +48,32 @@ export const ensureReviewTtl = async (env: TtlEnv, fetchFn: Fetch, now: Date = n
     if (!env[key]) throw new ReviewTtlError(`${key} is not set: Pulumi Deployments provides it to every deployment`);
   }
   const base = `${env.PULUMI_API ?? 'https://api.pulumi.com'}/api/stacks/${env.PULUMI_CI_ORGANIZATION}/${env.PULUMI_CI_PROJECT}/${stack}/deployments`;
-  const headers = { Accept: 'application/vnd.pulumi+8', 'Content-Type': 'application/json', Authorization: `token ${env.PULUMI_ACCESS_TOKEN}` };
+  const headers = {
+    Accept: 'application/vnd.pulumi+8',
+    'Content-Type': 'application/json',
+    Authorization: `token ${env.PULUMI_ACCESS_TOKEN}`,
+  };
   const listed = await fetchFn(`${base}/schedules`, { headers });
   if (!listed.ok) throw new ReviewTtlError(`listing the schedules of ${stack} failed: HTTP ${listed.status} ${await listed.text()}`);
   const { schedules = [] } = (await listed.json()) as { schedules?: Schedule[] };
   const existing = schedules.find((s) => s.scheduleOnce && s.definition?.request?.operation === 'destroy');
   if (existing) return { action: 'skipped', why: `a TTL is already scheduled for ${existing.scheduleOnce}` };
   const timestamp = new Date(now.getTime() + hours * 3600_000).toISOString();
-  const created = await fetchFn(`${base}/ttl/schedules`, { method: 'POST', headers, body: JSON.stringify({ timestamp, deleteAfterDestroy: true }) });
+  const created = await fetchFn(`${base}/ttl/schedules`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ timestamp, deleteAfterDestroy: true }),
+  });
   if (!created.ok) throw new ReviewTtlError(`scheduling the TTL of ${stack} failed: HTTP ${created.status} ${await created.text()}`);
   return { action: 'scheduled', timestamp };
 };
 
 if (require.main === module) {
   ensureReviewTtl(process.env as TtlEnv, fetch as unknown as Fetch).then(
-    (o) => console.log(o.action === 'scheduled' ? `review stack TTL: destroy scheduled for ${o.timestamp}` : `review stack TTL: nothing to do (${o.why})`),
+    (o) =>
+      console.log(
+        o.action === 'scheduled' ? `review stack TTL: destroy scheduled for ${o.timestamp}` : `review stack TTL: nothing to do (${o.why})`,
+      ),
     (e: Error) => {
       console.error(`review stack TTL: ${e.message}`);
       process.exit(1);

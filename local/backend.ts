@@ -16,7 +16,18 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type * as Fauxqs from 'fauxqs';
-import { CREDENTIALS, type Endpoints, LocalCloudError, REGION, Stops, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor, lastSegment } from './common';
+import {
+  CREDENTIALS,
+  type Endpoints,
+  LocalCloudError,
+  REGION,
+  Stops,
+  TIME_COMPRESSION,
+  apiFunctionNames,
+  functionArnIn,
+  functionSpecFor,
+  lastSegment,
+} from './common';
 import { FunctionError, LocalFunction } from './functions';
 import { type TaskRunner, makeInterpreter } from './interpreter';
 import { type Recorded, ofType as ofTypeIn } from './mockProgram';
@@ -41,7 +52,8 @@ export interface BackendReady {
   readonly stateMachine: string;
 }
 
-export type ToBackend = { type: 'setup'; setup: BackendSetup } | { type: 'run'; id: number; execution: ExecutionRequest } | { type: 'stop' };
+export type ToBackend =
+  { type: 'setup'; setup: BackendSetup } | { type: 'run'; id: number; execution: ExecutionRequest } | { type: 'stop' };
 
 export type FromBackend =
   | { type: 'listening'; sqsEndpoint: string }
@@ -81,7 +93,10 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
   try {
     const sqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: CREDENTIALS });
     const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
-    stops.push(() => sqs.destroy(), () => ddb.destroy());
+    stops.push(
+      () => sqs.destroy(),
+      () => ddb.destroy(),
+    );
 
     // SQS: same redrive, visibility timeouts compressed. Dead-letter queues first, so that redrive policies can name them.
     const queues = new Map<string, { url: string; arn: string }>();
@@ -104,7 +119,11 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
     const api = apiFunctionNames(resources);
     const functions = new Map<string, LocalFunction>();
     for (const fn of ofType('aws:lambda/function:Function').filter((f) => !api.has(f.name))) {
-      const local = new LocalFunction(functionSpecFor(fn, endpoints, { logs: setup.functionLogs, background: true }), say, BACKGROUND_SIZING);
+      const local = new LocalFunction(
+        functionSpecFor(fn, endpoints, { logs: setup.functionLogs, background: true }),
+        say,
+        BACKGROUND_SIZING,
+      );
       functions.set(local.spec.arn, local);
       stops.push(() => local.stop());
     }

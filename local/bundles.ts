@@ -52,8 +52,7 @@ export const writeArchive = async (archive: CodeArchive, dir: string, { link = f
           fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
           fs.symlinkSync(src, path.join(dir, name), 'dir');
         } else copyTree(src, path.join(dir, name));
-      }
-      else fs.copyFileSync(src, path.join(dir, name));
+      } else fs.copyFileSync(src, path.join(dir, name));
     }
   }
   return names.sort();

@@ -4,7 +4,17 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BackendReady, BackendSetup, FromBackend, ToBackend } from './backend';
-import { CREDENTIALS, LocalCloudError, REGION, ACCOUNT, Stops, TIME_COMPRESSION, apiFunctionNames, functionArnIn, functionSpecFor } from './common';
+import {
+  CREDENTIALS,
+  LocalCloudError,
+  REGION,
+  ACCOUNT,
+  Stops,
+  TIME_COMPRESSION,
+  apiFunctionNames,
+  functionArnIn,
+  functionSpecFor,
+} from './common';
 import { LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
 import { type InputsByType, type Recorded, type RecordedOf, ofType } from './mockProgram';
@@ -48,7 +58,6 @@ const EMULATED = new Set([
 
 export { knownStacks };
 
-
 /** A function behind the REST API: both sandboxes started with it, and room to allocate between scavenges. */
 const API_SIZING = { maxSandboxes: 2, warmSandboxes: 2, youngGenerationMb: 32 };
 
@@ -90,7 +99,12 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
   worker.on('message', (m: FromBackend) => {
     if (m.type === 'listening') onListening?.resolve(m.sqsEndpoint);
     else if (m.type === 'ready') onReady?.resolve(m.ready);
-    else if (m.type === 'failed') fail(m.error.name === 'LocalCloudError' ? new LocalCloudError(m.error.message) : Object.assign(new Error(m.error.message), { name: m.error.name }));
+    else if (m.type === 'failed')
+      fail(
+        m.error.name === 'LocalCloudError'
+          ? new LocalCloudError(m.error.message)
+          : Object.assign(new Error(m.error.message), { name: m.error.name }),
+      );
     else if (m.type === 'log') log(m.line);
     else if (m.type === 'stopped') onStopped?.();
     else if (m.type === 'done') {
@@ -154,7 +168,10 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const synthesis = synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
     synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
     const dataDir = path.join(opts.dataRoot ? path.resolve(opts.dataRoot) : path.join(ROOT, '.dofs'), opts.stack, 'dynamodb');
-    const [ddbPort, backend] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startBackendThread(say, stops)]);
+    const [ddbPort, backend] = await Promise.all([
+      startDynalite(opts.persist ? dataDir : undefined, stops),
+      startBackendThread(say, stops),
+    ]);
     const s = await synthesis;
 
     const skipped = new Map<string, number>();
@@ -176,7 +193,10 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
           new CreateTableCommand({
             TableName: t.name,
             BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: (t.inputs.attributes ?? []).map((a) => ({ AttributeName: a.name, AttributeType: a.type as 'S' | 'N' | 'B' })),
+            AttributeDefinitions: (t.inputs.attributes ?? []).map((a) => ({
+              AttributeName: a.name,
+              AttributeType: a.type as 'S' | 'N' | 'B',
+            })),
             KeySchema: [
               { AttributeName: t.inputs.hashKey, KeyType: 'HASH' },
               ...(t.inputs.rangeKey ? [{ AttributeName: t.inputs.rangeKey, KeyType: 'RANGE' as const }] : []),
@@ -187,7 +207,12 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
         if ((e as Error).name !== 'ResourceInUseException') throw e; // kept from a --persist run
       }
     }
-    say(`  DynamoDB (dynalite${opts.persist ? `, data in ${path.relative(process.cwd(), dataDir)}` : ', in memory'}): ${dynamoEndpoint}, tables ${s.ofType('aws:dynamodb/table:Table').map((t) => t.name).join(', ')}`);
+    say(
+      `  DynamoDB (dynalite${opts.persist ? `, data in ${path.relative(process.cwd(), dataDir)}` : ', in memory'}): ${dynamoEndpoint}, tables ${s
+        .ofType('aws:dynamodb/table:Table')
+        .map((t) => t.name)
+        .join(', ')}`,
+    );
 
     // The Step Functions endpoint is needed in the functions' environment, so it listens before they start.
     const smResource = s.ofType('aws:sfn/stateMachine:StateMachine')[0];
@@ -204,7 +229,9 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const endpoints = { dynamodb: dynamoEndpoint, sqs: backend.sqsEndpoint, sfn: sfn.endpoint };
 
     const back = await backend.setup({ resources: s.resources, config: s.config, endpoints, functionLogs: opts.functionLogs });
-    say(`  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`);
+    say(
+      `  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`,
+    );
 
     // Lambda: the functions behind the REST API here, with both their sandboxes started (a first burst of
     // requests would otherwise pay a cold start on this machine's two cores); the back end runs the others.
@@ -216,7 +243,9 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       stops.push(() => local.stop());
     }
     await Promise.all([...functionsByArn.values()].map((f) => f.ready()));
-    say(`  Lambda (worker threads): ${[...functionsByArn.values()].map((f) => f.spec.name).join(', ')} (request path); ${back.functions.join(', ')} (back end, lower OS priority)`);
+    say(
+      `  Lambda (worker threads): ${[...functionsByArn.values()].map((f) => f.spec.name).join(', ')} (request path); ${back.functions.join(', ')} (back end, lower OS priority)`,
+    );
     say(`  Step Functions (aws-local-stepfunctions): ${back.stateMachine}, endpoint ${sfn.endpoint} (retry pauses ÷${TIME_COMPRESSION})`);
     say(`  event source mappings: ${back.mappings.join(', ')}`);
     const functionFor = (arnOrUri: string): LocalFunction => {
@@ -255,23 +284,25 @@ export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
 
 /** The program's resources and config, from `local/synthProcess.ts` in a child process. */
 const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: string) =>
-  new Promise<{ resources: Recorded[]; config: StackConfig; ofType: <T extends keyof InputsByType>(type: T) => RecordedOf<T>[] }>((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir })], {
-      cwd: ROOT,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let settled = false;
-    child.once('message', (m: { result?: { resources: Recorded[]; config: StackConfig }; error?: { name: string; message: string } }) => {
-      settled = true;
-      if (m.error) return reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
-      const resources = m.result!.resources;
-      resolve({ resources, config: m.result!.config, ofType: (type) => ofType(resources, type) });
-    });
-    child.once('exit', (code) => {
-      if (!settled) reject(new Error(`the program run exited with ${code} before it reported`));
-    });
-  });
+  new Promise<{ resources: Recorded[]; config: StackConfig; ofType: <T extends keyof InputsByType>(type: T) => RecordedOf<T>[] }>(
+    (resolve, reject) => {
+      const child = fork(path.join(__dirname, 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir })], {
+        cwd: ROOT,
+        execArgv: ['-r', 'ts-node/register/transpile-only'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      let settled = false;
+      child.once('message', (m: { result?: { resources: Recorded[]; config: StackConfig }; error?: { name: string; message: string } }) => {
+        settled = true;
+        if (m.error) return reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+        const resources = m.result!.resources;
+        resolve({ resources, config: m.result!.config, ofType: (type) => ofType(resources, type) });
+      });
+      child.once('exit', (code) => {
+        if (!settled) reject(new Error(`the program run exited with ${code} before it reported`));
+      });
+    },
+  );
 
 /** The REST API's routes, models and gateway responses, read from the declared API Gateway resources. */
 const gatewaySpec = (resources: readonly Recorded[], functionFor: (arn: string) => LocalFunction) => {
@@ -284,24 +315,28 @@ const gatewaySpec = (resources: readonly Recorded[], functionFor: (arn: string) 
   const models = ofType(resources, 'aws:apigateway/model:Model');
   const validators = new Map(ofType(resources, 'aws:apigateway/requestValidator:RequestValidator').map((r) => [idOf(r), r]));
   const integrations = ofType(resources, 'aws:apigateway/integration:Integration');
-  const routes: Route[] = ofType(resources, 'aws:apigateway/method:Method')
-    .map((m) => {
-      const integration = integrations.find((i) => i.inputs.resourceId === m.inputs.resourceId && i.inputs.httpMethod === m.inputs.httpMethod);
-      if (!integration) throw new LocalCloudError(`method ${m.name} has no integration`);
-      if (integration.inputs.type !== 'AWS_PROXY') throw new LocalCloudError(`integration ${integration.name}: only AWS_PROXY is emulated`);
-      const fn = functionFor(integration.inputs.uri ?? '');
-      const checksBody = validators.get(m.inputs.requestValidatorId ?? '')?.inputs.validateRequestBody === true;
-      const bodySchemas: Record<string, object> = {};
-      if (checksBody) {
-        for (const [contentType, modelName] of Object.entries(m.inputs.requestModels ?? {})) {
-          const model = models.find((x) => x.inputs.name === modelName);
-          if (model) bodySchemas[contentType] = JSON.parse(model.inputs.schema ?? '{}') as object;
-        }
+  const routes: Route[] = ofType(resources, 'aws:apigateway/method:Method').map((m) => {
+    const integration = integrations.find(
+      (i) => i.inputs.resourceId === m.inputs.resourceId && i.inputs.httpMethod === m.inputs.httpMethod,
+    );
+    if (!integration) throw new LocalCloudError(`method ${m.name} has no integration`);
+    if (integration.inputs.type !== 'AWS_PROXY') throw new LocalCloudError(`integration ${integration.name}: only AWS_PROXY is emulated`);
+    const fn = functionFor(integration.inputs.uri ?? '');
+    const checksBody = validators.get(m.inputs.requestValidatorId ?? '')?.inputs.validateRequestBody === true;
+    const bodySchemas: Record<string, object> = {};
+    if (checksBody) {
+      for (const [contentType, modelName] of Object.entries(m.inputs.requestModels ?? {})) {
+        const model = models.find((x) => x.inputs.name === modelName);
+        if (model) bodySchemas[contentType] = JSON.parse(model.inputs.schema ?? '{}') as object;
       }
-      return { method: m.inputs.httpMethod, resource: pathOf(m.inputs.resourceId), bodySchemas, invoke: (e: unknown) => fn.invoke(e) };
-    });
+    }
+    return { method: m.inputs.httpMethod, resource: pathOf(m.inputs.resourceId), bodySchemas, invoke: (e: unknown) => fn.invoke(e) };
+  });
   const responses = Object.fromEntries(
-    ofType(resources, 'aws:apigateway/response:Response').map((r) => [r.inputs.responseType, { statusCode: r.inputs.statusCode, template: r.inputs.responseTemplates?.['application/json'] }]),
+    ofType(resources, 'aws:apigateway/response:Response').map((r) => [
+      r.inputs.responseType,
+      { statusCode: r.inputs.statusCode, template: r.inputs.responseTemplates?.['application/json'] },
+    ]),
   );
   const stage = ofType(resources, 'aws:apigateway/stage:Stage')[0]?.inputs.stageName ?? 'v1';
   return { routes, responses, stage };

@@ -55,7 +55,11 @@ export interface Endpoints {
 }
 
 /** A declared `aws:lambda/function:Function` as a local function: its bundle, limits and environment. */
-export const functionSpecFor = (fn: RecordedOf<'aws:lambda/function:Function'>, endpoints: Endpoints, opts: { logs: boolean; background: boolean }): LocalFunctionSpec => ({
+export const functionSpecFor = (
+  fn: RecordedOf<'aws:lambda/function:Function'>,
+  endpoints: Endpoints,
+  opts: { logs: boolean; background: boolean },
+): LocalFunctionSpec => ({
   name: fn.name,
   arn: functionArn(fn.name),
   bundleDir: (fn.inputs.code as unknown as { bundleDir: string }).bundleDir,
@@ -80,5 +84,9 @@ export const functionSpecFor = (fn: RecordedOf<'aws:lambda/function:Function'>, 
 /** The functions the REST API invokes (they serve clients); every other function is back-end work. */
 export const apiFunctionNames = (resources: readonly Recorded[]): Set<string> => {
   const uris = ofType(resources, 'aws:apigateway/integration:Integration').map((i) => String(i.inputs.uri));
-  return new Set(ofType(resources, 'aws:lambda/function:Function').filter((r) => uris.some((u) => functionArnIn(u) === functionArn(r.name))).map((r) => r.name));
+  return new Set(
+    ofType(resources, 'aws:lambda/function:Function')
+      .filter((r) => uris.some((u) => functionArnIn(u) === functionArn(r.name)))
+      .map((r) => r.name),
+  );
 };

@@ -69,7 +69,13 @@ class Sandbox {
   private spawn(): void {
     this.ready = false;
     const worker = new Worker(path.join(__dirname, 'worker.js'), {
-      workerData: { bundleDir: this.spec.bundleDir, functionName: this.spec.name, memorySize: this.spec.memorySize, logs: this.spec.logs, background: this.spec.background },
+      workerData: {
+        bundleDir: this.spec.bundleDir,
+        functionName: this.spec.name,
+        memorySize: this.spec.memorySize,
+        logs: this.spec.logs,
+        background: this.spec.background,
+      },
       env: this.spec.environment,
       // A sandbox runs the bundle as Lambda would: without the loaders (-r ts-node/...) of this process.
       execArgv: [],
@@ -170,10 +176,16 @@ export class LocalFunction {
 
   private startSandbox(): void {
     this.sandboxes.push(
-      new Sandbox(this.spec, this.sizing.youngGenerationMb, (l) => this.logLine(l), this.log, () => {
-        if (this.sandboxes.every((s) => s.ready)) this.markInitialised();
-        this.dispatch();
-      }),
+      new Sandbox(
+        this.spec,
+        this.sizing.youngGenerationMb,
+        (l) => this.logLine(l),
+        this.log,
+        () => {
+          if (this.sandboxes.every((s) => s.ready)) this.markInitialised();
+          this.dispatch();
+        },
+      ),
     );
   }
 

@@ -39,7 +39,10 @@ const matchRoute = (routes: readonly Route[], method: string, path: string) => {
 /** API Gateway's `validationErrorString`, approximately, from Ajv's errors. */
 const validationErrorString = (validate: ValidateFunction): string =>
   `[${(validate.errors ?? [])
-    .map((e) => `${e.instancePath || 'object'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`)
+    .map(
+      (e) =>
+        `${e.instancePath || 'object'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    )
     .join(', ')}]`;
 
 /**
@@ -59,11 +62,22 @@ export class LocalGateway {
     }
   }
 
-  private gatewayResponse(type: string, fallbackStatus: number, message: string, vars: Record<string, string> = {}): { status: number; body: string } {
+  private gatewayResponse(
+    type: string,
+    fallbackStatus: number,
+    message: string,
+    vars: Record<string, string> = {},
+  ): { status: number; body: string } {
     const r = this.spec.responses[type] ?? this.spec.responses[fallbackStatus >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX'];
-    const values: Record<string, string> = { '$context.error.messageString': JSON.stringify(message), '$context.error.message': message, ...vars };
+    const values: Record<string, string> = {
+      '$context.error.messageString': JSON.stringify(message),
+      '$context.error.message': message,
+      ...vars,
+    };
     let body = r?.template ?? JSON.stringify({ message });
-    body = body.replace(/\$util\.escapeJavaScript\((\$context\.error\.validationErrorString)\)/g, (_, v: string) => (values[v] ?? '').replace(/"/g, '\\"'));
+    body = body.replace(/\$util\.escapeJavaScript\((\$context\.error\.validationErrorString)\)/g, (_, v: string) =>
+      (values[v] ?? '').replace(/"/g, '\\"'),
+    );
     for (const [k, v] of Object.entries(values)) body = body.split(k).join(v);
     return { status: Number(r?.statusCode ?? fallbackStatus), body };
   }
@@ -93,7 +107,10 @@ export class LocalGateway {
       return send(r.status, r.body);
     }
     const body = chunks.length > 0 ? Buffer.concat(chunks).toString('utf8') : null;
-    const contentType = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
+    const contentType = String(req.headers['content-type'] ?? 'application/json')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     const validate = this.validators.get(matched.route)?.[contentType];
     if (validate) {
       let parsed: unknown;

@@ -57,11 +57,21 @@ const main = async () => {
     return;
   }
   const log = (line: string) => process.stdout.write(line + '\n');
-  const cloud = await startLocalCloud({ stack: flags.stack, port: flags.port, persist: flags.persist, dataRoot: process.env.DOFS_DATA_DIR || undefined, config: flags.config, log, functionLogs: !flags.quiet });
+  const cloud = await startLocalCloud({
+    stack: flags.stack,
+    port: flags.port,
+    persist: flags.persist,
+    dataRoot: process.env.DOFS_DATA_DIR || undefined,
+    config: flags.config,
+    log,
+    functionLogs: !flags.quiet,
+  });
   log(`  Step Functions endpoint: ${cloud.sfnEndpoint}  state machine: ${cloud.stateMachineArn}`);
   log(`  waits are ${TIME_COMPRESSION}× shorter than on AWS; retry and receive counts are the same`);
   // Counted from the process start, so that it is the wait a user sees after `npm start`.
-  log(`ready in ${process.uptime().toFixed(1)} s: DOFS API on ${cloud.url}  (POST ${cloud.url}/orders, GET ${cloud.url}/orders/{orderId}; Ctrl-C stops)`);
+  log(
+    `ready in ${process.uptime().toFixed(1)} s: DOFS API on ${cloud.url}  (POST ${cloud.url}/orders, GET ${cloud.url}/orders/{orderId}; Ctrl-C stops)`,
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -74,7 +74,8 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
         const arn = arnFor(args.type, args.name);
         const state: Record<string, unknown> = { ...inputs, arn, name: (inputs.name as string | undefined) ?? args.name };
         if (args.type === 'aws:sqs/queue:Queue') state.url = `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`;
-        if (args.type === 'aws:lambda/function:Function') state.invokeArn = `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${arn}/invocations`;
+        if (args.type === 'aws:lambda/function:Function')
+          state.invokeArn = `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${arn}/invocations`;
         if (args.type === 'aws:apigateway/restApi:RestApi') {
           state.rootResourceId = 'root';
           state.executionArn = `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`;
@@ -93,14 +94,21 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
   const config = decodeConfig(raw, stack);
   const dofs = createDofs(config);
   // Every output resolves only after every resource it depends on was registered.
-  await resolve(pulumi.all([dofs.apiUrl, dofs.stateMachineArn, dofs.queueUrl, dofs.dlqUrl, dofs.ordersTableName, dofs.failedOrdersTableName]));
+  await resolve(
+    pulumi.all([dofs.apiUrl, dofs.stateMachineArn, dofs.queueUrl, dofs.dlqUrl, dofs.ordersTableName, dofs.failedOrdersTableName]),
+  );
   // ...and a CallbackFunction registers only once its code is serialized, which on a busy machine can come
   // later still: wait until the runtime has no registration in flight.
   await registrationsSettled();
   const ofType = (type: string) => resources.filter((r) => r.type === type);
   const named = (type: string, name: string) => {
     const r = resources.find((x) => x.type === type && x.name === name);
-    if (!r) throw new Error(`no ${type} named ${name}; have: ${ofType(type).map((x) => x.name).join(', ')}`);
+    if (!r)
+      throw new Error(
+        `no ${type} named ${name}; have: ${ofType(type)
+          .map((x) => x.name)
+          .join(', ')}`,
+      );
     return r;
   };
   return { config, dofs, resources, ofType, named };

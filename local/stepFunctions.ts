@@ -78,7 +78,10 @@ export class LocalStepFunctions {
           const input = (body ? JSON.parse(body) : {}) as Record<string, string | undefined>;
           if (target === 'AWSStepFunctions.StartExecution') return reply(200, this.startExecution(input));
           if (target === 'AWSStepFunctions.DescribeExecution') return reply(200, this.describeExecution(input));
-          throw new ApiError('UnknownOperationException', `${target || 'this operation'} is not emulated locally; StartExecution and DescribeExecution are`);
+          throw new ApiError(
+            'UnknownOperationException',
+            `${target || 'this operation'} is not emulated locally; StartExecution and DescribeExecution are`,
+          );
         } catch (e) {
           if (e instanceof ApiError) return reply(400, { __type: e.type, message: e.message });
           return reply(500, { __type: 'InternalError', message: (e as Error).message });
@@ -90,12 +93,14 @@ export class LocalStepFunctions {
   }
 
   startExecution(req: { stateMachineArn?: string; name?: string; input?: string }): { executionArn: string; startDate: number } {
-    if (req.stateMachineArn !== this.spec.arn) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${req.stateMachineArn}'`);
+    if (req.stateMachineArn !== this.spec.arn)
+      throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${req.stateMachineArn}'`);
     const name = req.name ?? randomUUID();
     const input = req.input ?? '{}';
     const existing = this.executions.get(name);
     if (existing && this.spec.type === 'STANDARD') {
-      if (existing.input === input && existing.status === 'RUNNING') return { executionArn: existing.executionArn, startDate: existing.startDate / 1000 };
+      if (existing.input === input && existing.status === 'RUNNING')
+        return { executionArn: existing.executionArn, startDate: existing.startDate / 1000 };
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
     }
     const base = `${this.spec.arn.replace(':stateMachine:', this.spec.type === 'EXPRESS' ? ':express:' : ':execution:')}:${name}`;

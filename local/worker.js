@@ -4,11 +4,12 @@ const path = require('path');
 const { parentPort, workerData } = require('worker_threads');
 
 // With --quiet, log lines are dropped here rather than carried to the host thread to be thrown away.
-if (!workerData.logs) process.stdout.write = (_chunk, _encoding, callback) => {
-  if (typeof _encoding === 'function') _encoding();
-  else if (typeof callback === 'function') callback();
-  return true;
-};
+if (!workerData.logs)
+  process.stdout.write = (_chunk, _encoding, callback) => {
+    if (typeof _encoding === 'function') _encoding();
+    else if (typeof callback === 'function') callback();
+    return true;
+  };
 
 // A back-end sandbox yields the cores to the request path (the host decides which is which).
 if (workerData.background) require('./priority').lowerThisThreadPriority();

@@ -62,14 +62,19 @@ export const acceptOrder =
   async (deps: ApiDeps): Promise<HttpResponse> => {
     const contentType = header(event, 'content-type');
     if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
-      return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type is ${contentType ? `'${contentType}'` : 'missing'}: send 'application/json'.`);
+      return errorResponse(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type is ${contentType ? `'${contentType}'` : 'missing'}: send 'application/json'.`,
+      );
     }
     const text = event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_BODY_BYTES) {
       return errorResponse(413, 'PAYLOAD_TOO_LARGE', `The body is ${bytes} bytes: at most ${MAX_BODY_BYTES} are allowed.`);
     }
-    if (text.trim() === '') throw new InvalidInputError('The body is empty: send a JSON order object.', [{ path: '(body)', message: 'body is required' }]);
+    if (text.trim() === '')
+      throw new InvalidInputError('The body is empty: send a JSON order object.', [{ path: '(body)', message: 'body is required' }]);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -89,7 +94,10 @@ export const acceptOrder =
     const key = header(event, 'idempotency-key');
     if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new InvalidInputError('The Idempotency-Key header is not valid.', [
-        { path: 'headers.Idempotency-Key', message: `Idempotency-Key has ${key.length} characters: expected 1-128 printable ASCII characters` },
+        {
+          path: 'headers.Idempotency-Key',
+          message: `Idempotency-Key has ${key.length} characters: expected 1-128 printable ASCII characters`,
+        },
       ]);
     }
     const now = deps.now();
@@ -105,16 +113,19 @@ export const acceptOrder =
       requestHash: sha256(canonicalJson(request)),
     };
     const accepted = json(202, { orderId, status: 'ACCEPTED' }, { Location: `/orders/${orderId}` });
-    const input = (r: OrderRecord): WorkflowInput => ({ orderId: r.orderId, customerId: r.customerId, items: [...r.items], acceptedAt: r.createdAt });
+    const input = (r: OrderRecord): WorkflowInput => ({
+      orderId: r.orderId,
+      customerId: r.customerId,
+      items: [...r.items],
+      acceptedAt: r.createdAt,
+    });
 
     const created = await deps.tables.createAccepted(record);
     if (!created.created) {
       const existing = created.existing;
       if (key === undefined) throw new TransientError(`order id ${orderId} collided; retry`);
       if (existing.requestHash !== record.requestHash) {
-        throw new IdempotencyConflictError(
-          'This Idempotency-Key was already used with a different body: send a new key for a new order.',
-        );
+        throw new IdempotencyConflictError('This Idempotency-Key was already used with a different body: send a new key for a new order.');
       }
       if (!existing.workflowStarted && existing.status === 'ACCEPTED') {
         log.warn('idempotent replay found the workflow not started; starting it');
@@ -142,13 +153,15 @@ export const acceptOrder =
   };
 
 /** GET /orders/{orderId}. */
-export const getOrder = (orderId: string) => async (deps: Pick<ApiDeps, 'tables'>): Promise<HttpResponse> => {
-  const notFound = new OrderNotFoundError(`No order has the id '${orderId}'.`);
-  if (!ORDER_ID.test(orderId)) throw notFound;
-  const record = await deps.tables.get(orderId);
-  if (!record) throw notFound;
-  return json(200, toView(record));
-};
+export const getOrder =
+  (orderId: string) =>
+  async (deps: Pick<ApiDeps, 'tables'>): Promise<HttpResponse> => {
+    const notFound = new OrderNotFoundError(`No order has the id '${orderId}'.`);
+    if (!ORDER_ID.test(orderId)) throw notFound;
+    const record = await deps.tables.get(orderId);
+    if (!record) throw notFound;
+    return json(200, toView(record));
+  };
 
 /** Routes an API Gateway proxy event; every error becomes the contract's error body. */
 export const routeApiRequest =
@@ -159,9 +172,17 @@ export const routeApiRequest =
       if (route === 'POST /orders') return await acceptOrder(event, codecs)(deps);
       if (route === 'GET /orders/{orderId}') return await getOrder(event.pathParameters?.orderId ?? '')(deps);
       if (event.resource === '/orders' || event.resource === '/orders/{orderId}') {
-        return errorResponse(405, 'METHOD_NOT_ALLOWED', `${event.httpMethod} is not allowed on ${event.path}: use ${event.resource === '/orders' ? 'POST' : 'GET'}.`);
+        return errorResponse(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${event.httpMethod} is not allowed on ${event.path}: use ${event.resource === '/orders' ? 'POST' : 'GET'}.`,
+        );
       }
-      return errorResponse(404, 'NOT_FOUND', `There is no route ${event.httpMethod} ${event.path}: use POST /orders or GET /orders/{orderId}.`);
+      return errorResponse(
+        404,
+        'NOT_FOUND',
+        `There is no route ${event.httpMethod} ${event.path}: use POST /orders or GET /orders/{orderId}.`,
+      );
     } catch (e) {
       const err = classifyAwsError(e);
       const res = responseForError(err);
@@ -180,7 +201,9 @@ export const apiHandlerFactory = () => {
   const sfn = new SFNClient({});
   const startExecution = async (input: WorkflowInput) => {
     try {
-      await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: input.orderId, input: JSON.stringify(input) }));
+      await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name: input.orderId, input: JSON.stringify(input) }),
+      );
     } catch (e) {
       if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
     }
@@ -188,7 +211,10 @@ export const apiHandlerFactory = () => {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<HttpResponse> => {
     const log = baseLog.with({ requestId: context.awsRequestId });
     await inject('api-handler');
-    return routeApiRequest(event, codecs)({
+    return routeApiRequest(
+      event,
+      codecs,
+    )({
       tables,
       startExecution,
       newId: randomUUID,

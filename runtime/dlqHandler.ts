@@ -59,13 +59,18 @@ export const recordDeadLetters =
           },
           ['ACCEPTED', 'PENDING'],
         );
-        log.with({ orderId: message.orderId }).error(changed ? 'order failed after its retries' : 'dead letter for a finished order; ignored', {
-          failureKind: 'system',
-          outcome: changed ? 'PROCESSING_ERROR' : 'ALREADY_FINISHED',
-        });
+        log
+          .with({ orderId: message.orderId })
+          .error(changed ? 'order failed after its retries' : 'dead letter for a finished order; ignored', {
+            failureKind: 'system',
+            outcome: changed ? 'PROCESSING_ERROR' : 'ALREADY_FINISHED',
+          });
         if (changed) log.metric('DeadLetteredOrders', 1, { Function: 'dlq-handler' });
       } catch (e) {
-        log.error('could not record the dead letter; it stays on the DLQ', { error: (e as Error)?.name, errorMessage: (e as Error)?.message });
+        log.error('could not record the dead letter; it stays on the DLQ', {
+          error: (e as Error)?.name,
+          errorMessage: (e as Error)?.message,
+        });
         failures.push({ itemIdentifier: record.messageId });
       }
     }
@@ -81,7 +86,10 @@ export const dlqHandlerFactory = () => {
   const inject = makeFaultInjector(faultsOf());
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    recordDeadLetters(event.Records, decode)({
+    recordDeadLetters(
+      event.Records,
+      decode,
+    )({
       tables,
       now: () => new Date().toISOString(),
       log: baseLog.with({ requestId: context.awsRequestId }),

@@ -103,7 +103,10 @@ export const fulfillmentFactory = () => {
   const inject = makeFaultInjector(faultsOf());
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    fulfillBatch(event.Records, decode)({
+    fulfillBatch(
+      event.Records,
+      decode,
+    )({
       tables,
       successRate,
       now: () => new Date().toISOString(),

@@ -76,7 +76,9 @@ export const problemsOf = (errors: t.Errors): Problem[] => {
     const expected = e.context[e.context.length - 1].type.name;
     const message =
       e.message ??
-      (e.value === undefined ? `${path || 'body'} is required: expected ${expected}` : `${path || 'body'} is ${show(e.value)}: expected ${expected}`);
+      (e.value === undefined
+        ? `${path || 'body'} is required: expected ${expected}`
+        : `${path || 'body'} is ${show(e.value)}: expected ${expected}`);
     const key = `${path}|${message}`;
     if (!seen.has(key)) {
       seen.add(key);

@@ -53,8 +53,7 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
   };
 
   const get = async (orderId: string): Promise<OrderRecord | undefined> =>
-    (await send<{ Item?: OrderRecord }>(new GetCommand({ TableName: ordersTable, Key: { orderId }, ConsistentRead: true })))
-      .Item;
+    (await send<{ Item?: OrderRecord }>(new GetCommand({ TableName: ordersTable, Key: { orderId }, ConsistentRead: true }))).Item;
 
   return {
     get,
@@ -197,9 +196,7 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
         return false;
       }
       try {
-        await send(
-          new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }),
-        );
+        await send(new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }));
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }
@@ -209,9 +206,7 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
     /** A failed-orders record for a message that names no order (undecodable), keyed by message id. */
     async recordUnreadable(record: FailedOrderRecord): Promise<void> {
       try {
-        await send(
-          new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }),
-        );
+        await send(new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }));
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }

@@ -41,8 +41,7 @@ export const validateOrder = (order: WorkflowInput): ValidationResult => {
       message: `productId ${[...duplicates].map((p) => `'${p}'`).join(', ')} appears more than once; list each product once`,
     });
   }
-  const summary =
-    reasons.length === 0 ? 'order is valid' : reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
+  const summary = reasons.length === 0 ? 'order is valid' : reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
   return { valid: reasons.length === 0, reasons, summary };
 };
 

@@ -11,7 +11,14 @@ import { ROOT, synth } from '../local/mockProgram';
 import { writeBundle, zippedSize } from '../local/bundles';
 
 const BUDGET = 1.5 * 1024 * 1024;
-const NAIVE_DEPENDENCIES = ['io-ts', 'fp-ts', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/client-sqs'];
+const NAIVE_DEPENDENCIES = [
+  'io-ts',
+  'fp-ts',
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/client-sfn',
+  '@aws-sdk/client-sqs',
+];
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
@@ -47,7 +54,9 @@ const main = async () => {
       `${name.padEnd(13)} ${String(countFiles(dir)).padStart(5)}  ${kb(size).padStart(10)}  ${size <= BUDGET ? 'ok  ' : 'OVER'} ${(
         (100 * size) /
         BUDGET
-      ).toFixed(0).padStart(3)}%       ~${kb(naiveModules + index)}`,
+      )
+        .toFixed(0)
+        .padStart(3)}%       ~${kb(naiveModules + index)}`,
     );
   }
   fs.rmSync(work, { recursive: true, force: true });

@@ -9,5 +9,7 @@ const path = require('path');
 if (process.env.npm_config_package_lock_only === 'true' || process.env.npm_config_dry_run === 'true') process.exit(0);
 const npm = process.env.npm_execpath;
 const args = ['ci', '--prefix', path.join(__dirname, '..', 'local'), '--no-audit', '--no-fund'];
-const r = npm ? spawnSync(process.execPath, [npm, ...args], { stdio: 'inherit' }) : spawnSync('npm', args, { stdio: 'inherit', shell: true });
+const r = npm
+  ? spawnSync(process.execPath, [npm, ...args], { stdio: 'inherit' })
+  : spawnSync('npm', args, { stdio: 'inherit', shell: true });
 process.exit(r.status ?? 1);

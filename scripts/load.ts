@@ -104,7 +104,9 @@ const main = async () => {
   const cloud = await startCloud(['--stack', flags.stack]);
   const post = makeClient(cloud.url, CONCURRENCY);
   const pid = cloud.child.pid!;
-  console.log(`local cloud ready on ${cloud.url} (pid ${pid}); posting ${WARMUP > 0 ? `${WARMUP} warm-up orders, then ` : ''}${ORDERS} orders, ${CONCURRENCY} at a time`);
+  console.log(
+    `local cloud ready on ${cloud.url} (pid ${pid}); posting ${WARMUP > 0 ? `${WARMUP} warm-up orders, then ` : ''}${ORDERS} orders, ${CONCURRENCY} at a time`,
+  );
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: cloud.dynamoEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
   );
@@ -140,7 +142,9 @@ const main = async () => {
   if (WARMUP > 0) {
     const warm = await drive(0, WARMUP);
     const sortedWarm = [...warm.latencies].sort((a, b) => a - b);
-    console.log(`warm-up: ${WARMUP} orders in ${warm.seconds.toFixed(1)} s, p99 ${percentile(sortedWarm, 99).toFixed(1)} ms (left out of the POST figures below)`);
+    console.log(
+      `warm-up: ${WARMUP} orders in ${warm.seconds.toFixed(1)} s, p99 ${percentile(sortedWarm, 99).toFixed(1)} ms (left out of the POST figures below)`,
+    );
   }
   const acceptedBefore = accepted.length;
   /** Latencies by the second of the run their request started in: the JIT warm-up shows as a ramp. */
@@ -153,7 +157,14 @@ const main = async () => {
     const items: { orderId: string; status: string; failureReason?: string }[] = [];
     let key: Record<string, unknown> | undefined;
     do {
-      const page = await db.send(new ScanCommand({ TableName: 'dofs-orders', ExclusiveStartKey: key, ProjectionExpression: 'orderId, #s, failureReason', ExpressionAttributeNames: { '#s': 'status' } }));
+      const page = await db.send(
+        new ScanCommand({
+          TableName: 'dofs-orders',
+          ExclusiveStartKey: key,
+          ProjectionExpression: 'orderId, #s, failureReason',
+          ExpressionAttributeNames: { '#s': 'status' },
+        }),
+      );
       items.push(...((page.Items ?? []) as typeof items));
       key = page.LastEvaluatedKey;
     } while (key);
@@ -187,7 +198,8 @@ const main = async () => {
     peakRssMb: peakRss,
     lost: accepted.length - done,
   };
-  const line = (label: string, value: string, ok?: boolean) => console.log(`${label.padEnd(28)} ${value.padStart(12)}${ok === undefined ? '' : ok ? '   ok' : '   MISSED'}`);
+  const line = (label: string, value: string, ok?: boolean) =>
+    console.log(`${label.padEnd(28)} ${value.padStart(12)}${ok === undefined ? '' : ok ? '   ok' : '   MISSED'}`);
   console.log('');
   line('orders posted / accepted', `${WARMUP + ORDERS} / ${accepted.length}`, errors === 0);
   line('accepted orders/s', figures.acceptedPerSecond.toFixed(1), figures.acceptedPerSecond >= TARGETS.acceptedPerSecond);
@@ -202,8 +214,15 @@ const main = async () => {
     return `${s}s ${l.length}/s p99 ${percentile(sortedSecond, 99).toFixed(0)}`;
   });
   console.log(`POSTs by second started (count, p99 ms): ${seconds.join(' | ')}`);
-  console.log(`terminal mix: ${[...terminal].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`host speed: ${speedBefore.toFixed(0)} sha-256 rounds/ms before, ${speedAfter.toFixed(0)} after (one core; lower means a busier host)`);
+  console.log(
+    `terminal mix: ${[...terminal]
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `host speed: ${speedBefore.toFixed(0)} sha-256 rounds/ms before, ${speedAfter.toFixed(0)} after (one core; lower means a busier host)`,
+  );
   const missed =
     errors > 0 ||
     figures.lost > 0 ||

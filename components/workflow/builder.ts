@@ -109,11 +109,19 @@ const ruleProblems = (task: Task<any, unknown>): string[] => {
         problems.push(`state '${task.name}': ${what} rule ${i + 1} uses 'States.ALL' but is not the last rule`);
       }
     });
-  check('Retry', task.retryRules().map((r) => r.errors));
-  check('Catch', task.catchRules().map((c) => c.errors));
+  check(
+    'Retry',
+    task.retryRules().map((r) => r.errors),
+  );
+  check(
+    'Catch',
+    task.catchRules().map((c) => c.errors),
+  );
   for (const r of task.retryRules()) {
-    if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 0) problems.push(`state '${task.name}': maxAttempts ${r.maxAttempts} must be a whole number >= 0`);
-    if (!Number.isInteger(r.intervalSeconds) || r.intervalSeconds < 1) problems.push(`state '${task.name}': intervalSeconds ${r.intervalSeconds} must be a whole number >= 1`);
+    if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 0)
+      problems.push(`state '${task.name}': maxAttempts ${r.maxAttempts} must be a whole number >= 0`);
+    if (!Number.isInteger(r.intervalSeconds) || r.intervalSeconds < 1)
+      problems.push(`state '${task.name}': intervalSeconds ${r.intervalSeconds} must be a whole number >= 1`);
     if (r.backoffRate < 1) problems.push(`state '${task.name}': backoffRate ${r.backoffRate} must be >= 1`);
   }
   return problems;

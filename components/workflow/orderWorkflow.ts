@@ -98,10 +98,12 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
   const checkValidation = validateOrder.next().choice('CheckValidation');
 
   // Rejected: REJECTED with reasons, then ValidationFailed whose Cause lists them.
-  const describeRejection = checkValidation.when((c) => c.booleanEquals('$.validation.valid', false)).pass('DescribeRejection', {
-    parameters: ($) => ({ Error: 'OrderRejected', Cause: $('$.validation.summary') }),
-    resultPath: '$.failure',
-  });
+  const describeRejection = checkValidation
+    .when((c) => c.booleanEquals('$.validation.valid', false))
+    .pass('DescribeRejection', {
+      parameters: ($) => ({ Error: 'OrderRejected', Cause: $('$.validation.summary') }),
+      resultPath: '$.failure',
+    });
   const recordRejection = describeRejection.next().dynamoUpdateItem('RecordRejection', {
     table: r.ordersTable,
     key: ($) => orderKey($('$.orderId')),

@@ -31,11 +31,7 @@ export type PathValue<T, P extends string> = P extends '$' ? T : P extends `$.${
 
 /** Paths into `T` whose value is a `V` (optional fields included). */
 export type PathsOfType<T, V> = {
-  [P in JsonPath<T>]: [NonNullable<PathValue<T, P>>] extends [never]
-    ? never
-    : NonNullable<PathValue<T, P>> extends V
-      ? P
-      : never;
+  [P in JsonPath<T>]: [NonNullable<PathValue<T, P>>] extends [never] ? never : NonNullable<PathValue<T, P>> extends V ? P : never;
 }[JsonPath<T>];
 
 /** Flattens intersections so that tsc messages show one object type. */
@@ -87,20 +83,16 @@ export type Resolved<T> =
 
 /** A value that a payload template accepts where a `V` is expected: a literal `V` or a path selecting one. */
 export type Template<V> =
-  | PathRef<V>
-  | Intrinsic<V>
-  | (V extends readonly (infer E)[]
-      ? Template<E>[]
-      : V extends object
-        ? { [K in keyof V]: Template<V[K]> }
-        : V);
+  PathRef<V> | Intrinsic<V> | (V extends readonly (infer E)[] ? Template<E>[] : V extends object ? { [K in keyof V]: Template<V[K]> } : V);
 
 /** The typed reference maker handed to template functions. */
-export const ref = <I>(): RefFn<I> => ((path: string) => new PathRef(path));
+export const ref =
+  <I>(): RefFn<I> =>
+  (path: string) =>
+    new PathRef(path);
 
 /** `States.JsonToString(path)`: a number or object rendered as a string (DynamoDB `N` values need it). */
-export const jsonToString = (r: PathRef<unknown>): Intrinsic<string> =>
-  new Intrinsic<string>(`States.JsonToString(${r.path})`);
+export const jsonToString = (r: PathRef<unknown>): Intrinsic<string> => new Intrinsic<string>(`States.JsonToString(${r.path})`);
 
 /** Fields of the Step Functions context object (`$$`). */
 export const contextRef = {

@@ -110,9 +110,7 @@ export abstract class Chainable<I, O> extends State<I, O> {
 
   private setNext(state: State<any, unknown>): void {
     if (this.nextState !== undefined) {
-      this.owner.report(
-        `state '${this.name}' is reused: next() was called twice ('${this.nextState.name}', then '${state.name}')`,
-      );
+      this.owner.report(`state '${this.name}' is reused: next() was called twice ('${this.nextState.name}', then '${state.name}')`);
     } else {
       this.nextState = state;
     }

@@ -76,10 +76,7 @@ export abstract class Task<I, O> extends Chainable<I, O> {
   }
 
   edges(): Edge[] {
-    return [
-      ...super.edges(),
-      ...this.catchers.map((c) => ({ to: c.next, kind: 'catch' as const, label: c.errors.join(', ') })),
-    ];
+    return [...super.edges(), ...this.catchers.map((c) => ({ to: c.next, kind: 'catch' as const, label: c.errors.join(', ') }))];
   }
 
   /** `Resource` and `Parameters` of this task kind. */

@@ -30,7 +30,13 @@ export class Workflow<Start> {
     for (const s of this.inOrder()) States[s.name] = s.toAsl();
     const definition: AslObject = { StartAt: this.start.name, States, TimeoutSeconds: this.props.timeoutSeconds ?? 300 };
     if (this.props.comment !== undefined) definition.Comment = this.props.comment;
-    return { definition, policyStatements: mergeStatements(this.inOrder().flatMap((s) => s.policyStatements()), options) };
+    return {
+      definition,
+      policyStatements: mergeStatements(
+        this.inOrder().flatMap((s) => s.policyStatements()),
+        options,
+      ),
+    };
   }
 
   /** The graph as a Mermaid flowchart: solid edges for transitions, dotted ones for catches. */

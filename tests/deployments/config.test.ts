@@ -15,7 +15,11 @@ const problemsOf = (raw: Record<string, string>): string[] => {
 
 describe('deployments config', () => {
   it('applies the defaults to what the stack does not set', () => {
-    expect(decodeDeploymentsConfig({ ...base, 'aws:region': 'eu-west-1' })).toEqual({ organization: 'acme', repository: 'acme/dofs', ...DEPLOYMENTS_DEFAULTS });
+    expect(decodeDeploymentsConfig({ ...base, 'aws:region': 'eu-west-1' })).toEqual({
+      organization: 'acme',
+      repository: 'acme/dofs',
+      ...DEPLOYMENTS_DEFAULTS,
+    });
   });
 
   it('keeps Pulumi.yaml defaults equal to the code defaults, with a type and description for each key', () => {

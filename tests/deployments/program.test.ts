@@ -15,7 +15,12 @@ const resources: Recorded[] = [];
 const ofType = (type: string) => resources.filter((r) => r.type === type);
 const one = (type: string, name: string) => {
   const found = resources.find((r) => r.type === type && r.name === name);
-  if (!found) throw new Error(`no ${type} named ${name}; have ${ofType(type).map((r) => r.name).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no ${type} named ${name}; have ${ofType(type)
+        .map((r) => r.name)
+        .join(', ')}`,
+    );
   return found;
 };
 let outputs: Record<string, unknown>;
@@ -25,10 +30,18 @@ beforeAll(async () => {
     {
       newResource: (args) => {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, arn: `arn:aws:iam::123456789012:${args.type.split(':').pop()}/${args.name}`, name: args.inputs.name ?? args.name } };
+        return {
+          id: `${args.name}-id`,
+          state: {
+            ...args.inputs,
+            arn: `arn:aws:iam::123456789012:${args.type.split(':').pop()}/${args.name}`,
+            name: args.inputs.name ?? args.name,
+          },
+        };
       },
       call: (args) => {
-        if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') return { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/x', userId: 'x' };
+        if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity')
+          return { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/x', userId: 'x' };
         if (args.token === 'aws:index/getRegion:getRegion') return { region: 'eu-west-1', name: 'eu-west-1' };
         return args.inputs;
       },
@@ -38,7 +51,9 @@ beforeAll(async () => {
     false,
   );
   // The stack's own committed config, as `pulumi up` would read it.
-  const file = parse(fs.readFileSync(path.join(ROOT, 'deployments', 'Pulumi.delivery.yaml'), 'utf8')) as { config: Record<string, unknown> };
+  const file = parse(fs.readFileSync(path.join(ROOT, 'deployments', 'Pulumi.delivery.yaml'), 'utf8')) as {
+    config: Record<string, unknown>;
+  };
   const raw = Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k, String(v)]));
   const { decodeDeploymentsConfig } = await import('../../deployments/config');
   const { createDelivery } = await import('../../deployments/delivery');
@@ -51,7 +66,11 @@ const settingsOf = (stack: string) => one('pulumiservice:index:DeploymentSetting
 
 describe('deployment settings', () => {
   it('exist for dev, staging and prod, from the GitHub repository through vcs (not the deprecated github block)', () => {
-    expect(ofType('pulumiservice:index:DeploymentSettings').map((r) => r.inputs.stack).sort()).toEqual([...STACKS].sort());
+    expect(
+      ofType('pulumiservice:index:DeploymentSettings')
+        .map((r) => r.inputs.stack)
+        .sort(),
+    ).toEqual([...STACKS].sort());
     for (const stack of STACKS) {
       const s = settingsOf(stack);
       expect(s).toMatchObject({ organization: 'acme', project: 'dofs', sourceContext: { git: { branch: 'refs/heads/main' } } });
@@ -66,7 +85,11 @@ describe('deployment settings', () => {
   });
 
   it('make dev the review-stack template, with the TTL hours its review stacks apply', () => {
-    expect(Object.fromEntries(STACKS.map((s) => [s, settingsOf(s).vcs.pullRequestTemplate]))).toEqual({ dev: true, staging: false, prod: false });
+    expect(Object.fromEntries(STACKS.map((s) => [s, settingsOf(s).vcs.pullRequestTemplate]))).toEqual({
+      dev: true,
+      staging: false,
+      prod: false,
+    });
     expect(settingsOf('dev').operationContext.environmentVariables).toEqual({ DOFS_REVIEW_TTL_HOURS: '48' });
     expect(settingsOf('dev').operationContext.preRunCommands).toContain('npx ts-node --transpile-only deployments/reviewTtl.ts');
   });
@@ -84,7 +107,9 @@ describe('deployment settings', () => {
 
   it('detect drift on prod only, reporting without remediating by default', () => {
     const drift = ofType('pulumiservice:index:DriftSchedule');
-    expect(drift.map((d) => d.inputs)).toEqual([{ organization: 'acme', project: 'dofs', stack: 'prod', scheduleCron: '0 */6 * * *', autoRemediate: false }]);
+    expect(drift.map((d) => d.inputs)).toEqual([
+      { organization: 'acme', project: 'dofs', stack: 'prod', scheduleCron: '0 */6 * * *', autoRemediate: false },
+    ]);
   });
 });
 
@@ -98,7 +123,11 @@ describe('cloud credentials', () => {
   });
 
   it('are one deploy role per stack whose trust checks the audience AND a subject scoped to that stack', () => {
-    expect(roles().map((r) => r.name).sort()).toEqual(['deploy-dev', 'deploy-prod', 'deploy-staging']);
+    expect(
+      roles()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['deploy-dev', 'deploy-prod', 'deploy-staging']);
     for (const stack of STACKS) {
       const trust = JSON.parse(one('aws:iam/role:Role', `deploy-${stack}`).inputs.assumeRolePolicy);
       expect(trust.Statement).toHaveLength(1);
@@ -124,7 +153,8 @@ describe('cloud credentials', () => {
         expect(action).not.toBe('*');
         expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/); // no service-wide wildcard either
       }
-      for (const r of [st.Resource].flat()) expect(r === '*' || r.includes('123456789012') || r.startsWith('arn:aws:apigateway:eu-west-1::')).toBe(true);
+      for (const r of [st.Resource].flat())
+        expect(r === '*' || r.includes('123456789012') || r.startsWith('arn:aws:apigateway:eu-west-1::')).toBe(true);
     }
     const iam = doc.Statement.filter((st) => st.Action.some((a) => a.startsWith('iam:')));
     expect(iam.map((st) => st.Resource)).toEqual(iam.map(() => 'arn:aws:iam::123456789012:role/dofs/*'));
@@ -134,7 +164,7 @@ describe('cloud credentials', () => {
     for (const r of roles()) expect(r.inputs.path).toBe('/dofs-delivery/');
   });
 
-  it('reach each stack through its ESC environment, which logs in as that stack\'s role', async () => {
+  it("reach each stack through its ESC environment, which logs in as that stack's role", async () => {
     for (const stack of STACKS) {
       const env = one('pulumiservice:index:Environment', `env-${stack}`).inputs;
       expect(env).toMatchObject({ organization: 'acme', project: 'dofs', name: stack });
@@ -162,9 +192,13 @@ describe('cloud credentials', () => {
   });
 
   it('hold no credential anywhere in the repository', () => {
-    const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => f && !f.endsWith('package-lock.json'));
+    const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f && !f.endsWith('package-lock.json'));
     const secretish = /(AKIA|ASIA)[0-9A-Z]{16}|aws_secret_access_key\s*[=:]|pul-[0-9a-f]{40}|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-    const hits = tracked.filter((f: string) => fs.existsSync(path.join(ROOT, f)) && secretish.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    const hits = tracked.filter(
+      (f: string) => fs.existsSync(path.join(ROOT, f)) && secretish.test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
+    );
     expect(hits).toEqual([]);
   });
 });

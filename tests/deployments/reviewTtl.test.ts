@@ -24,9 +24,12 @@ const review: TtlEnv = {
 const now = new Date('2026-11-26T10:00:00Z');
 
 describe('review stack TTL', () => {
-  it('schedules a destroy, and removal, TTL hours after a review stack\'s first update', async () => {
+  it("schedules a destroy, and removal, TTL hours after a review stack's first update", async () => {
     const cloud = fakeCloud([]);
-    await expect(ensureReviewTtl(review, cloud.fetchFn, now)).resolves.toEqual({ action: 'scheduled', timestamp: '2026-11-28T10:00:00.000Z' });
+    await expect(ensureReviewTtl(review, cloud.fetchFn, now)).resolves.toEqual({
+      action: 'scheduled',
+      timestamp: '2026-11-28T10:00:00.000Z',
+    });
     expect(cloud.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
       'GET https://api.pulumi.com/api/stacks/acme/dofs/pr-pulumi-acme-dofs-42/deployments/schedules',
       'POST https://api.pulumi.com/api/stacks/acme/dofs/pr-pulumi-acme-dofs-42/deployments/ttl/schedules',
@@ -37,7 +40,10 @@ describe('review stack TTL', () => {
 
   it('keeps the first TTL on later updates (measured from creation, not reset)', async () => {
     const cloud = fakeCloud([{ scheduleOnce: '2026-11-27T09:00:00Z', definition: { request: { operation: 'destroy' } } }]);
-    await expect(ensureReviewTtl(review, cloud.fetchFn, now)).resolves.toEqual({ action: 'skipped', why: 'a TTL is already scheduled for 2026-11-27T09:00:00Z' });
+    await expect(ensureReviewTtl(review, cloud.fetchFn, now)).resolves.toEqual({
+      action: 'skipped',
+      why: 'a TTL is already scheduled for 2026-11-27T09:00:00Z',
+    });
     expect(cloud.calls.filter((c) => c.method === 'POST')).toEqual([]);
   });
 
@@ -49,7 +55,9 @@ describe('review stack TTL', () => {
 
   it('does nothing on a preview or outside Deployments', async () => {
     const cloud = fakeCloud([]);
-    await expect(ensureReviewTtl({ ...review, PULUMI_CI_OPERATION: 'preview' }, cloud.fetchFn, now)).resolves.toMatchObject({ action: 'skipped' });
+    await expect(ensureReviewTtl({ ...review, PULUMI_CI_OPERATION: 'preview' }, cloud.fetchFn, now)).resolves.toMatchObject({
+      action: 'skipped',
+    });
     await expect(ensureReviewTtl({}, cloud.fetchFn, now)).resolves.toMatchObject({ action: 'skipped' });
     expect(cloud.calls).toEqual([]);
   });
@@ -61,6 +69,8 @@ describe('review stack TTL', () => {
   });
 
   it('fails the deployment, naming the stack, when Pulumi Cloud refuses', async () => {
-    await expect(ensureReviewTtl(review, fakeCloud([], 403).fetchFn, now)).rejects.toThrow(/listing the schedules of pr-pulumi-acme-dofs-42 failed: HTTP 403/);
+    await expect(ensureReviewTtl(review, fakeCloud([], 403).fetchFn, now)).rejects.toThrow(
+      /listing the schedules of pr-pulumi-acme-dofs-42 failed: HTTP 403/,
+    );
   });
 });

@@ -38,7 +38,10 @@ describe('stack config', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Configuration'));
     const rows = new Map(
-      [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \| [^|]+ \| ([^|]+) \|$/gm)].map((m) => [m[1], { def: m[2].trim(), perStack: m[3].trim() }]),
+      [...section.matchAll(/^\| `(\w+)` +\| ([^|]+) \| [^|]+ \| ([^|]+) \|$/gm)].map((m) => [
+        m[1],
+        { def: m[2].trim(), perStack: m[3].trim() },
+      ]),
     );
     const known = Object.keys(decodeConfig({}, 'dev')).concat('alarmEmail', 'faults');
     expect([...rows.keys()].sort()).toEqual([...new Set(known)].sort());
@@ -63,7 +66,9 @@ describe('stack config', () => {
     expect(problemsOf({ 'dofs:workflowType': 'FAST' })).toEqual([
       `dofs:workflowType = 'FAST' is not allowed: expected "STANDARD" | "EXPRESS"`,
     ]);
-    expect(problemsOf({ 'dofs:logRetentionDays': '10' })[0]).toMatch(/^dofs:logRetentionDays = 10 is not allowed: expected one of 1, 3, 5, 7, 14,/);
+    expect(problemsOf({ 'dofs:logRetentionDays': '10' })[0]).toMatch(
+      /^dofs:logRetentionDays = 10 is not allowed: expected one of 1, 3, 5, 7, 14,/,
+    );
     expect(problemsOf({ 'dofs:maxReceiveCount': '2.5' })).toEqual([
       'dofs:maxReceiveCount = 2.5 is not allowed: expected a whole number from 1 to 1000',
     ]);

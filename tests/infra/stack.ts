@@ -89,7 +89,9 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       const orders = 'arn:aws:dynamodb:eu-west-1:123456789012:table/dofs-orders';
       const failed = 'arn:aws:dynamodb:eu-west-1:123456789012:table/dofs-failed-orders';
       const xray = s.config.tracing ? { 'xray:PutTraceSegments,xray:PutTelemetryRecords': ['*'] } : {};
-      const logs = (fn: string) => ({ 'logs:CreateLogStream,logs:PutLogEvents': [`arn:aws:logs:eu-west-1:123456789012:log-group:dofs-${fn}-logs:*`] });
+      const logs = (fn: string) => ({
+        'logs:CreateLogStream,logs:PutLogEvents': [`arn:aws:logs:eu-west-1:123456789012:log-group:dofs-${fn}-logs:*`],
+      });
       expect(policy('dofs-validator-policy')).toEqual({ ...logs('validator'), ...xray });
       expect(policy('dofs-store-order-policy')).toEqual({
         'dynamodb:GetItem': [orders],

@@ -5,8 +5,12 @@ describeStack('staging', (s) => {
     const topic = s().ofType('aws:sns/topic:Topic');
     expect(topic).toHaveLength(1);
     expect(topic[0].inputs.kmsMasterKeyId).toBe('alias/aws/sns');
-    expect(s().ofType('aws:sns/topicSubscription:TopicSubscription')[0].inputs).toMatchObject({ protocol: 'email', endpoint: 'platform-oncall@example.com' });
-    for (const a of s().ofType('aws:cloudwatch/metricAlarm:MetricAlarm')) expect(a.inputs.alarmActions).toEqual([expect.stringMatching(/^arn:aws:sns:/)]);
+    expect(s().ofType('aws:sns/topicSubscription:TopicSubscription')[0].inputs).toMatchObject({
+      protocol: 'email',
+      endpoint: 'platform-oncall@example.com',
+    });
+    for (const a of s().ofType('aws:cloudwatch/metricAlarm:MetricAlarm'))
+      expect(a.inputs.alarmActions).toEqual([expect.stringMatching(/^arn:aws:sns:/)]);
   });
 
   it('turns on point-in-time recovery but not deletion protection', () => {

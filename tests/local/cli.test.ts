@@ -26,12 +26,16 @@ describe('npm start flags', () => {
     [['--port', '70000'], "--port '70000' is not a port: expected a whole number from 0 to 65535"],
     [['--colour'], "Unknown option '--colour'"],
     [['--config', 'fulfillmentSuccessRate'], "--config 'fulfillmentSuccessRate' is not KEY=VALUE"],
-  ])('refuses %p naming the flag and what is allowed', async (args, message) => {
-    const r = await runCli(args);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(message);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  }, 30000);
+  ])(
+    'refuses %p naming the flag and what is allowed',
+    async (args, message) => {
+      const r = await runCli(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    },
+    30000,
+  );
 
   it('refuses a bad --config value with the stack config message', async () => {
     const r = await runCli(['--config', 'fulfillmentSuccessRate=2', '--port', '0']);

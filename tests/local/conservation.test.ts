@@ -75,7 +75,10 @@ it(`conserves ${ORDERS} orders: one terminal status each, one failed-orders reco
   const count = (status: string) => orders.filter((o) => o.status === status).length;
   expect(count('REJECTED')).toBe(ORDERS / 10);
   // exactly one failed-orders record per FAILED order, and none for the others
-  const failed = orders.filter((o) => o.status === 'FAILED').map((o) => o.orderId).sort();
+  const failed = orders
+    .filter((o) => o.status === 'FAILED')
+    .map((o) => o.orderId)
+    .sort();
   expect(failedRecords.map((r) => r.orderId).sort()).toEqual(failed);
   // the business outcome and the DLQ both took part
   expect(orders.filter((o) => o.failureReason === 'OUT_OF_STOCK').length).toBeGreaterThan(0);
@@ -90,7 +93,11 @@ it(`conserves ${ORDERS} orders: one terminal status each, one failed-orders reco
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
     );
-    expect({ QueueUrl, visible: Attributes.ApproximateNumberOfMessages, inFlight: Attributes.ApproximateNumberOfMessagesNotVisible }).toEqual({
+    expect({
+      QueueUrl,
+      visible: Attributes.ApproximateNumberOfMessages,
+      inFlight: Attributes.ApproximateNumberOfMessagesNotVisible,
+    }).toEqual({
       QueueUrl,
       visible: '0',
       inFlight: '0',

@@ -12,7 +12,9 @@ describe('makeInterpreter', () => {
     const run = makeInterpreter(
       {
         definition,
-        tasks: { Work: (input: { n: number }) => new Promise((resolve) => calls.push({ input, finish: () => resolve({ done: input.n }) })) },
+        tasks: {
+          Work: (input: { n: number }) => new Promise((resolve) => calls.push({ input, finish: () => resolve({ done: input.n }) })),
+        },
         retryIntervalMs: 1,
         maxConcurrent: 2,
       },
@@ -41,6 +43,10 @@ describe('makeInterpreter', () => {
       },
       () => undefined,
     );
-    expect(await run({ executionArn: 'arn:x:f', name: 'f', input: '{}' })).toEqual({ status: 'FAILED', error: 'OutOfStock', cause: 'no stock' });
+    expect(await run({ executionArn: 'arn:x:f', name: 'f', input: '{}' })).toEqual({
+      status: 'FAILED',
+      error: 'OutOfStock',
+      cause: 'no stock',
+    });
   });
 });

@@ -57,7 +57,13 @@ describe('the local cloud', () => {
   });
 
   it('a tier-2 rejection: REJECTED with every reason', async () => {
-    const res = await postOrder(cloud.url, { customerId: 'nobody', items: [{ productId: 'A', quantity: 99 }, { productId: 'A', quantity: 2 }] });
+    const res = await postOrder(cloud.url, {
+      customerId: 'nobody',
+      items: [
+        { productId: 'A', quantity: 99 },
+        { productId: 'A', quantity: 2 },
+      ],
+    });
     expect(res.status).toBe(202);
     const order = await waitTerminal(cloud.url, res.body.orderId);
     expect(order.status).toBe('REJECTED');

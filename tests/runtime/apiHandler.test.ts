@@ -64,12 +64,20 @@ describe('POST /orders', () => {
     ['a 65-character customerId', JSON.stringify({ ...validBody, customerId: 'C'.repeat(65) }), 'customerId'],
     ['an unknown top-level field', JSON.stringify({ ...validBody, coupon: 'X' }), 'coupon'],
     ['no items', JSON.stringify({ ...validBody, items: [] }), 'items'],
-    ['51 items', JSON.stringify({ ...validBody, items: Array.from({ length: 51 }, (_, i) => ({ productId: `P${i}`, quantity: 1 })) }), 'items'],
+    [
+      '51 items',
+      JSON.stringify({ ...validBody, items: Array.from({ length: 51 }, (_, i) => ({ productId: `P${i}`, quantity: 1 })) }),
+      'items',
+    ],
     ['items not an array', JSON.stringify({ ...validBody, items: {} }), 'items'],
     ['quantity 0', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 0 }] }), 'items.0.quantity'],
     ['quantity 1.5', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 1.5 }] }), 'items.0.quantity'],
     ['quantity as a string', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: '2' }] }), 'items.0.quantity'],
-    ['a negative unitPrice', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 1, unitPrice: -1 }] }), 'items.0.unitPrice'],
+    [
+      'a negative unitPrice',
+      JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 1, unitPrice: -1 }] }),
+      'items.0.unitPrice',
+    ],
     ['an unknown item field', JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 1, color: 'red' }] }), 'items.0.color'],
     ['an empty productId', JSON.stringify({ ...validBody, items: [{ productId: '', quantity: 1 }] }), 'items.0.productId'],
   ])('refuses %s with 400 VALIDATION_ERROR naming the field', async (_, body, path) => {
@@ -140,7 +148,15 @@ describe('POST /orders', () => {
 
   it('hides internal errors behind a 500 with no message from inside', async () => {
     const w = world();
-    const deps = { ...w.deps, tables: { ...w.deps.tables, createAccepted: async () => { throw new Error('secret internals'); } } };
+    const deps = {
+      ...w.deps,
+      tables: {
+        ...w.deps.tables,
+        createAccepted: async () => {
+          throw new Error('secret internals');
+        },
+      },
+    };
     const res = await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps);
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret');
@@ -149,7 +165,15 @@ describe('POST /orders', () => {
 
   it('maps a transient store failure to 503', async () => {
     const w = world();
-    const deps = { ...w.deps, tables: { ...w.deps.tables, createAccepted: async () => { throw new TransientError('throttled'); } } };
+    const deps = {
+      ...w.deps,
+      tables: {
+        ...w.deps.tables,
+        createAccepted: async () => {
+          throw new TransientError('throttled');
+        },
+      },
+    };
     expect((await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps)).statusCode).toBe(503);
   });
 });

@@ -53,7 +53,18 @@ describe('StoreOrder (storePending)', () => {
   it('moves ACCEPTED to PENDING with the total quantity', async () => {
     const id = idWith(true);
     await accepted(id);
-    const result = await tables.storePending({ orderId: id, customerId: 'CUST-0001', items: [{ productId: 'A', quantity: 2 }, { productId: 'B', quantity: 3 }], acceptedAt: 't0' }, 't1');
+    const result = await tables.storePending(
+      {
+        orderId: id,
+        customerId: 'CUST-0001',
+        items: [
+          { productId: 'A', quantity: 2 },
+          { productId: 'B', quantity: 3 },
+        ],
+        acceptedAt: 't0',
+      },
+      't1',
+    );
     expect(result).toEqual({ outcome: 'STORED', status: 'PENDING', totalQuantity: 5 });
     expect(await get(id)).toMatchObject({ status: 'PENDING', totalQuantity: 5, updatedAt: 't1' });
   });
@@ -71,7 +82,10 @@ describe('StoreOrder (storePending)', () => {
 
   it('stores an order the api-handler never wrote (an execution started by hand)', async () => {
     const id = idWith(true);
-    const r = await tables.storePending({ orderId: id, customerId: 'CUST-0001', items: [{ productId: 'A', quantity: 1 }], acceptedAt: 't0' }, 't1');
+    const r = await tables.storePending(
+      { orderId: id, customerId: 'CUST-0001', items: [{ productId: 'A', quantity: 1 }], acceptedAt: 't0' },
+      't1',
+    );
     expect(r.outcome).toBe('STORED');
     expect(await get(id)).toMatchObject({ status: 'PENDING', createdAt: 't0' });
   });

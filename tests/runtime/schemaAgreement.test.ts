@@ -24,7 +24,11 @@ describe('the API Gateway model and the OrderRequest codec', () => {
     const num = fc.oneof(fc.integer({ min: -2, max: 3 }), fc.double({ min: -2, max: 3, noNaN: true }), fc.constant(1.5));
     const value = fc.oneof(str, num, fc.constant(null), fc.boolean());
     const goodItem = fc.record(
-      { productId: fc.string({ minLength: 1, maxLength: 64 }), quantity: fc.integer({ min: 1, max: 9 }), unitPrice: fc.double({ min: 0, max: 99, noNaN: true }) },
+      {
+        productId: fc.string({ minLength: 1, maxLength: 64 }),
+        quantity: fc.integer({ min: 1, max: 9 }),
+        unitPrice: fc.double({ min: 0, max: 99, noNaN: true }),
+      },
       { requiredKeys: ['productId', 'quantity'] },
     );
     const anyItem = fc.record(
@@ -37,7 +41,11 @@ describe('the API Gateway model and the OrderRequest codec', () => {
       { arbitrary: fc.array(item, { minLength: 49, maxLength: 52 }), weight: 1 },
       { arbitrary: value, weight: 1 },
     );
-    const customerId = fc.oneof({ arbitrary: fc.string({ minLength: 1, maxLength: 64 }), weight: 4 }, { arbitrary: str, weight: 1 }, { arbitrary: value, weight: 1 });
+    const customerId = fc.oneof(
+      { arbitrary: fc.string({ minLength: 1, maxLength: 64 }), weight: 4 },
+      { arbitrary: str, weight: 1 },
+      { arbitrary: value, weight: 1 },
+    );
     const body = fc.oneof(
       { arbitrary: fc.record({ customerId, items }), weight: 6 },
       { arbitrary: fc.record({ customerId, items, extra: value }, { requiredKeys: [] }), weight: 2 },

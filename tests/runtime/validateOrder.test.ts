@@ -28,19 +28,38 @@ describe('tier-2 business rules (ValidateOrder)', () => {
   });
 
   it('allows a total quantity of exactly 100 and rejects 101', () => {
-    const items = (n: number) => [{ productId: 'A', quantity: 50 }, { productId: 'B', quantity: n }];
+    const items = (n: number) => [
+      { productId: 'A', quantity: 50 },
+      { productId: 'B', quantity: n },
+    ];
     expect(validateOrder(order({ items: items(50) })).valid).toBe(true);
     const r = validateOrder(order({ items: items(51) }));
     expect(r.reasons).toEqual([{ code: 'QUANTITY_LIMIT', message: 'the total quantity 101 is over the limit of 100' }]);
   });
 
   it('rejects a product listed twice, naming it', () => {
-    const r = validateOrder(order({ items: [{ productId: 'A', quantity: 1 }, { productId: 'B', quantity: 1 }, { productId: 'A', quantity: 1 }] }));
+    const r = validateOrder(
+      order({
+        items: [
+          { productId: 'A', quantity: 1 },
+          { productId: 'B', quantity: 1 },
+          { productId: 'A', quantity: 1 },
+        ],
+      }),
+    );
     expect(r.reasons).toEqual([{ code: 'DUPLICATE_PRODUCT', message: "productId 'A' appears more than once; list each product once" }]);
   });
 
   it('reports every broken rule at once, and the summary names them all', () => {
-    const r = validateOrder(order({ customerId: 'x', items: [{ productId: 'A', quantity: 60 }, { productId: 'A', quantity: 60 }] }));
+    const r = validateOrder(
+      order({
+        customerId: 'x',
+        items: [
+          { productId: 'A', quantity: 60 },
+          { productId: 'A', quantity: 60 },
+        ],
+      }),
+    );
     expect(r.valid).toBe(false);
     expect(r.reasons.map((x) => x.code)).toEqual(['INVALID_CUSTOMER_ID', 'QUANTITY_LIMIT', 'DUPLICATE_PRODUCT']);
     expect(r.summary).toBe(r.reasons.map((x) => `${x.code}: ${x.message}`).join('; '));

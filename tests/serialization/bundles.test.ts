@@ -79,7 +79,11 @@ const envOf = (fnName: string): Record<string, string> => {
   };
 };
 
-const invoke = (name: string, fnName: string, event: unknown): Promise<{ result?: any; error?: { name: string; message: string }; logs: string[] }> =>
+const invoke = (
+  name: string,
+  fnName: string,
+  event: unknown,
+): Promise<{ result?: any; error?: { name: string; message: string }; logs: string[] }> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'invoke.js'), bundles[name]], {
       cwd: bundles[name],

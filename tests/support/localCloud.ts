@@ -96,7 +96,11 @@ export const http = async (url: string, init: RequestInit = {}): Promise<{ statu
 };
 
 export const postOrder = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  http(`${url}/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  http(`${url}/orders`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 const TERMINAL = ['REJECTED', 'FULFILLED', 'FAILED'];
 

@@ -96,10 +96,7 @@ describe('WorkflowBuilder.validate', () => {
       thrown = e;
     }
     expect(thrown).toBeInstanceOf(WorkflowValidationError);
-    expect((thrown as WorkflowValidationError).problems).toEqual([
-      "state 'Orphan' is unreachable from 'A'",
-      "choice 'Empty' has no rules",
-    ]);
+    expect((thrown as WorkflowValidationError).problems).toEqual(["state 'Orphan' is unreachable from 'A'", "choice 'Empty' has no rules"]);
     expect((thrown as Error).message).toContain('2 problems');
   });
 
@@ -157,7 +154,7 @@ describe('continuations', () => {
     expect(states.B.Next).toBe('Done');
   });
 
-  it('makes a fragment\'s states anew at each use, wherever the payload fits its declared input', () => {
+  it("makes a fragment's states anew at each use, wherever the payload fits its declared input", () => {
     // Given a fragment that needs the error at $.error
     const wf = new WorkflowBuilder<In>();
     const failed = (name: string) => fragment((from: StateFactory<Caught>) => from.fail(name, { causePath: '$.error.Cause' }));

@@ -12,8 +12,17 @@ describe('docs/state-machine.md', () => {
 
   it('draws every state of the workflow', () => {
     const doc = stateMachineDoc();
-    for (const name of ['ValidateOrder', 'CheckValidation', 'StoreOrder', 'CheckStorage', 'SendToQueue', 'QueueSent',
-      'ValidationFailed', 'StorageFailed', 'QueueFailed']) {
+    for (const name of [
+      'ValidateOrder',
+      'CheckValidation',
+      'StoreOrder',
+      'CheckStorage',
+      'SendToQueue',
+      'QueueSent',
+      'ValidationFailed',
+      'StorageFailed',
+      'QueueFailed',
+    ]) {
       expect(doc).toContain(`"${name}"`);
     }
   });

@@ -33,8 +33,15 @@ const run = async (input: WorkflowInput, overrides: Record<string, Handler> = {}
     StoreOrder: async () => stored,
     SendToQueue: async () => ({ MessageId: 'm-1', MD5OfMessageBody: 'md5' }),
     ...Object.fromEntries(
-      ['RecordRejection', 'MarkValidationFailure', 'RecordValidationFailure', 'MarkStorageFailure',
-        'RecordStorageFailure', 'MarkQueueFailure', 'RecordQueueFailure'].map((n) => [n, async () => ({})]),
+      [
+        'RecordRejection',
+        'MarkValidationFailure',
+        'RecordValidationFailure',
+        'MarkStorageFailure',
+        'RecordStorageFailure',
+        'MarkQueueFailure',
+        'RecordQueueFailure',
+      ].map((n) => [n, async () => ({})]),
     ),
     ...overrides,
   };
@@ -53,7 +60,13 @@ const run = async (input: WorkflowInput, overrides: Record<string, Handler> = {}
       taskResourceLocalHandlers: recorded,
       retryIntervalOverrides: { ValidateOrder: 0, StoreOrder: 0, SendToQueue: 0 },
     },
-    context: { State: { get EnteredTime() { return new Date().toISOString(); } } },
+    context: {
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
+    },
   });
   const visited: string[] = [];
   let retries = 0;
@@ -93,7 +106,14 @@ describe('order workflow execution', () => {
   });
 
   it('business rejection: records REJECTED with the reasons and ends in ValidationFailed with them in the Cause', async () => {
-    const bad = { ...order, customerId: 'nobody', items: [{ productId: 'A', quantity: 60 }, { productId: 'A', quantity: 50 }] };
+    const bad = {
+      ...order,
+      customerId: 'nobody',
+      items: [
+        { productId: 'A', quantity: 60 },
+        { productId: 'A', quantity: 50 },
+      ],
+    };
     const r = await run(bad);
     expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'DescribeRejection', 'RecordRejection', 'ValidationFailed']);
     expect(r.error?.name).toBe('OrderRejected');
@@ -134,7 +154,12 @@ describe('order workflow execution', () => {
     expect(r.calls.StoreOrder).toHaveLength(4);
     expect(r.retries).toBe(3);
     expect(r.visited).toEqual([
-      'ValidateOrder', 'CheckValidation', 'StoreOrder', 'MarkStorageFailure', 'RecordStorageFailure', 'StorageFailed',
+      'ValidateOrder',
+      'CheckValidation',
+      'StoreOrder',
+      'MarkStorageFailure',
+      'RecordStorageFailure',
+      'StorageFailed',
     ]);
     expect(r.error).toEqual({ name: 'TransientError', message: 'DynamoDB unavailable (simulated)' });
     const record = r.calls.RecordStorageFailure[0] as any;

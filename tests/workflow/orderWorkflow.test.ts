@@ -59,7 +59,8 @@ describe('the order workflow', () => {
       'dynamodb:UpdateItem': [fakeResources.ordersTable.arn],
       'dynamodb:PutItem': [fakeResources.failedOrdersTable.arn],
       'sqs:SendMessage': [fakeResources.queue.arn],
-      'logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups': ['*'],
+      'logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups':
+        ['*'],
       'xray:PutTraceSegments,xray:PutTelemetryRecords,xray:GetSamplingRules,xray:GetSamplingTargets': ['*'],
     });
     for (const s of rendered.policyStatements) for (const a of s.Action) expect(a).not.toContain('*');

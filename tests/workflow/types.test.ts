@@ -112,8 +112,9 @@ export function handlerOutputChanged(): void {
   const validate = wf.start().lambda('Validate', { fn: changedValidator, resultPath: '$.validation' });
   // @ts-expect-error the next task's handler needs `validation: ValidationResult`, the payload has `validation: { ok }`
   validate.next().lambda('Store', { fn: needsValidation });
+  const check = validate.next().choice('Check');
   // @ts-expect-error the next Choice reads `$.validation.valid`, which no longer exists
-  validate.next().choice('Check').when((c) => c.booleanEquals('$.validation.valid', false));
+  check.when((c) => c.booleanEquals('$.validation.valid', false));
 }
 
 /**

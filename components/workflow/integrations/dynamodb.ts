@@ -13,10 +13,7 @@ export interface TableRef {
 
 /** A DynamoDB attribute value in a template. Numbers travel as strings (`jsonToString`). */
 export type AttributeTemplate =
-  | { readonly S: Template<string> }
-  | { readonly N: Template<string> }
-  | { readonly BOOL: Template<boolean> }
-  | { readonly NULL: true };
+  { readonly S: Template<string> } | { readonly N: Template<string> } | { readonly BOOL: Template<boolean> } | { readonly NULL: true };
 
 /** Typed attribute-value helpers for DynamoDB templates. */
 export const ddb = {
