@@ -1,6 +1,8 @@
 import * as t from 'io-ts';
 import { decodeKeys, show } from './configKeys';
 import { FULFILLMENT_QUEUE_DEFAULTS, validateBatching } from './components/fulfillmentQueue';
+import { FUNCTION_DEFAULTS } from './components/lambdaFunction';
+import { ORCHESTRATOR_DEFAULTS } from './components/orchestrator';
 import { ORDER_API_DEFAULTS, validateThrottling } from './components/orderApi';
 import { ORDER_STORE_DEFAULTS } from './components/orderStore';
 
@@ -74,15 +76,15 @@ export type StackConfig = { [K in Exclude<Key, 'alarmEmail' | 'faults'>]: t.Type
  */
 export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'faults'> = {
   fulfillmentSuccessRate: FULFILLMENT_QUEUE_DEFAULTS.fulfillmentSuccessRate,
-  workflowType: 'STANDARD',
+  workflowType: ORCHESTRATOR_DEFAULTS.workflowType,
   maxReceiveCount: FULFILLMENT_QUEUE_DEFAULTS.maxReceiveCount,
   fulfillmentBatchSize: FULFILLMENT_QUEUE_DEFAULTS.batchSize,
   fulfillmentBatchWindowSeconds: FULFILLMENT_QUEUE_DEFAULTS.batchWindowSeconds,
   fulfillmentTimeoutSeconds: FULFILLMENT_QUEUE_DEFAULTS.fulfillmentTimeoutSeconds,
-  logRetentionDays: 14,
-  logLevel: 'INFO',
-  workflowLogLevel: 'ERROR',
-  tracing: true,
+  logRetentionDays: FUNCTION_DEFAULTS.logRetentionDays,
+  logLevel: FUNCTION_DEFAULTS.logLevel,
+  workflowLogLevel: ORCHESTRATOR_DEFAULTS.workflowLogLevel,
+  tracing: FUNCTION_DEFAULTS.tracing,
   apiThrottleRateLimit: ORDER_API_DEFAULTS.throttleRateLimit,
   apiThrottleBurstLimit: ORDER_API_DEFAULTS.throttleBurstLimit,
   pointInTimeRecovery: ORDER_STORE_DEFAULTS.pointInTimeRecovery,

@@ -20,6 +20,13 @@ export const BUNDLE_EXCLUDED_PACKAGES: readonly string[] = [
   ...Object.keys(packageJson.optionalDependencies),
 ];
 
+/** The settings every DOFS function shares, when the stack config does not set them. */
+export const FUNCTION_DEFAULTS: FunctionSettings = {
+  logRetentionDays: 14,
+  logLevel: 'INFO',
+  tracing: true,
+};
+
 /** Settings every DOFS function shares, from the stack config. */
 export interface FunctionSettings {
   readonly logRetentionDays: number;

@@ -6,8 +6,15 @@ import { type ValidateOrderHandler, validatorFactory } from '../runtime/validate
 import type { FulfillmentQueue } from './fulfillmentQueue';
 import { type FunctionSettings, InlineFunction } from './lambdaFunction';
 import type { OrderStore } from './orderStore';
+import { withDefaults } from './defaults';
 import { ROLE_PATH, type Statement, assumeRolePolicy, policyDocument } from './policy';
 import { orderWorkflow } from './workflow';
+
+/** The workflow's settings when the stack config does not set them. */
+export const ORCHESTRATOR_DEFAULTS: Required<Pick<OrchestratorArgs, 'workflowType' | 'workflowLogLevel'>> = {
+  workflowType: 'STANDARD',
+  workflowLogLevel: 'ERROR',
+};
 
 export interface OrchestratorArgs extends FunctionSettings {
   readonly store: OrderStore;
@@ -32,8 +39,9 @@ export class Orchestrator extends pulumi.ComponentResource {
   /** The rendered ASL, as deployed (for the local cloud and tests). */
   readonly definition: pulumi.Output<string>;
 
-  constructor(name: string, args: OrchestratorArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, given: OrchestratorArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:Orchestrator', name, {}, opts);
+    const args = withDefaults(ORCHESTRATOR_DEFAULTS, given);
     const tableEnv = { ORDERS_TABLE: args.store.orders.name, FAILED_ORDERS_TABLE: args.store.failedOrders.name };
     this.validator = new InlineFunction(
       `${name}-validator`,
@@ -71,7 +79,7 @@ export class Orchestrator extends pulumi.ComponentResource {
       ordersTable: args.store.ordersRef,
       failedOrdersTable: args.store.failedOrdersRef,
     });
-    const logging = (args.workflowLogLevel ?? 'ERROR') !== 'OFF';
+    const logging = args.workflowLogLevel !== 'OFF';
     const rendered = workflow.render({ logging, tracing: args.tracing });
     this.definition = pulumi.jsonStringify(pulumi.output(rendered.definition));
 
@@ -94,11 +102,11 @@ export class Orchestrator extends pulumi.ComponentResource {
     this.stateMachine = new aws.sfn.StateMachine(
       `${name}-workflow`,
       {
-        type: args.workflowType ?? 'STANDARD',
+        type: args.workflowType,
         roleArn: this.role.arn,
         definition: this.definition,
         loggingConfiguration: {
-          level: args.workflowLogLevel ?? 'ERROR',
+          level: args.workflowLogLevel,
           includeExecutionData: args.workflowLogLevel === 'ALL',
           logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
         },

@@ -6,7 +6,7 @@ describe('npm start flags', () => {
     const r = await runCli(['--stack', 'qa', '--port', '0']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe("dofs local cloud: unknown stack 'qa': expected one of dev, prod, staging (a Pulumi.<stack>.yaml file)");
-  }, 30000);
+  });
 
   it('refuses a taken port with one line and exit code 1', async () => {
     const blocker = net.createServer();
@@ -19,33 +19,29 @@ describe('npm start flags', () => {
     } finally {
       blocker.close();
     }
-  }, 30000);
+  });
 
   it.each([
     [['--port', 'http'], "--port 'http' is not a port: expected a whole number from 0 to 65535"],
     [['--port', '70000'], "--port '70000' is not a port: expected a whole number from 0 to 65535"],
     [['--colour'], "Unknown option '--colour'"],
     [['--config', 'fulfillmentSuccessRate'], "--config 'fulfillmentSuccessRate' is not KEY=VALUE"],
-  ])(
-    'refuses %p naming the flag and what is allowed',
-    async (args, message) => {
-      const r = await runCli(args);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain(message);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    },
-    30000,
-  );
+  ])('refuses %p naming the flag and what is allowed', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
 
   it('refuses a bad --config value with the stack config message', async () => {
     const r = await runCli(['--config', 'fulfillmentSuccessRate=2', '--port', '0']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('dofs:fulfillmentSuccessRate = 2 is not allowed: expected a number from 0 to 1');
-  }, 30000);
+  });
 
   it('reads PORT when --port is not given', async () => {
     const r = await runCli([], { PORT: 'abc' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--port 'abc' is not a port");
-  }, 30000);
+  });
 });

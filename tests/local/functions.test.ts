@@ -64,7 +64,7 @@ describe('LocalFunction', () => {
     await fn.ready();
     const [a, b] = (await Promise.all([fn.invoke({ ms: 100 }), fn.invoke({ ms: 100 })])) as { threadId: number }[];
     expect(b.threadId).toBe(a.threadId);
-  }, 20000);
+  });
 
   it('starts its warm sandboxes before any invocation and resolves ready() once all have finished init', async () => {
     const fn = make(spec(300, 10), () => undefined, { maxSandboxes: 2, perSandbox: 1, warmSandboxes: 2 });

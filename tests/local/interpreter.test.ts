@@ -1,5 +1,6 @@
 /** The back end's interpreter: executions beyond `maxConcurrent` wait until one ends. */
 import { makeInterpreter } from '../../local/interpreter';
+import { waitUntil } from '../support/localCloud';
 
 const definition = {
   StartAt: 'Work',
@@ -20,15 +21,17 @@ describe('makeInterpreter', () => {
       },
       () => undefined,
     );
-    const settle = () => new Promise((r) => setTimeout(r, 50));
+    // Waits on what the interpreter does, never on the clock: with the limit broken, the third and fourth
+    // executions would be there by the time the first two are.
+    const started = (n: number) => waitUntil(`${n} task calls`, () => calls.length >= n);
     const outcomes = [1, 2, 3, 4].map((n) => run({ executionArn: `arn:x:${n}`, name: `e${n}`, input: JSON.stringify({ n }) }));
-    await settle();
+    await started(2);
     expect(calls.map((c) => c.input.n)).toEqual([1, 2]);
     calls[0].finish();
-    await settle();
+    await started(3);
     expect(calls.map((c) => c.input.n)).toEqual([1, 2, 3]);
     for (const c of calls.slice(1)) c.finish();
-    await settle();
+    await started(4);
     calls[3].finish();
     expect(await Promise.all(outcomes)).toEqual([1, 2, 3, 4].map((n) => ({ status: 'SUCCEEDED', output: JSON.stringify({ done: n }) })));
   });

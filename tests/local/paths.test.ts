@@ -22,20 +22,16 @@ let dlqCloud: RunningCloud;
 let storageCloud: RunningCloud;
 let queueCloud: RunningCloud;
 
+// One after another: four programs starting at once on two cores would only slow each other down.
 beforeAll(async () => {
-  [cloud, dlqCloud, storageCloud, queueCloud] = await Promise.all([
-    startCloud(),
-    startCloud(faults({ fulfillment: { errorRate: 1 } })),
-    startCloud(faults({ storeOrder: { errorRate: 1 } })),
-    startCloud(faults({ sendToQueue: { errorRate: 1 } })),
-  ]);
-}, 90000);
-
-afterAll(async () => {
-  const codes = await Promise.all([cloud, dlqCloud, storageCloud, queueCloud].map((c) => c?.stop()));
-  // Ctrl-C (SIGINT) stops every local cloud cleanly.
-  expect(codes).toEqual([0, 0, 0, 0]);
+  cloud = await startCloud();
+  dlqCloud = await startCloud(faults({ fulfillment: { errorRate: 1 } }));
+  storageCloud = await startCloud(faults({ storeOrder: { errorRate: 1 } }));
+  queueCloud = await startCloud(faults({ sendToQueue: { errorRate: 1 } }));
 });
+
+const stopAll = () => Promise.all([cloud, dlqCloud, storageCloud, queueCloud].map((c) => c?.stop()));
+afterAll(stopAll); // after a failure too; stopping a stopped cloud only reports its exit code
 
 const describeExecution = (c: RunningCloud, orderId: string) =>
   new SFNClient({ endpoint: c.sfnEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }).send(
@@ -130,5 +126,10 @@ describe('the local cloud', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.body).toEqual({ error: expect.objectContaining({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) }) });
+  });
+
+  // Last: it stops the clouds the cases above use.
+  it('stops every local cloud cleanly on Ctrl-C (SIGINT): exit code 0', async () => {
+    expect(await stopAll()).toEqual([0, 0, 0, 0]);
   });
 });

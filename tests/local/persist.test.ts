@@ -47,4 +47,4 @@ it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and start
   } finally {
     await ephemeral.stop();
   }
-}, 120000);
+});

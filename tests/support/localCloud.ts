@@ -4,6 +4,13 @@ import * as readline from 'readline';
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/**
+ * The only clock in the end-to-end tests: a bound on a wait that should end on a signal (a ready line, an
+ * exit, a terminal status), so that a hang fails with what was seen instead of holding CI. Minutes, far
+ * above any wait on a busy 2-core machine: how fast the system is, is measured by `npm run load`.
+ */
+export const HANG_GUARD_MS = 5 * 60_000;
+
 export interface RunningCloud {
   readonly url: string;
   readonly sfnEndpoint: string;
@@ -15,8 +22,8 @@ export interface RunningCloud {
   stop(): Promise<number | null>;
 }
 
-/** Starts `npm start`'s program (local/main.ts) as a child process and waits for its ready line. */
-export const startCloud = (args: string[] = [], timeoutMs = 30000): Promise<RunningCloud> =>
+/** Starts `npm start`'s program (local/main.ts) as a child process and waits for its ready line or its exit. */
+export const startCloud = (args: string[] = []): Promise<RunningCloud> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'sucrase/register/ts', 'local/main.ts', '--port', '0', '--quiet', ...args], {
       cwd: ROOT,
@@ -27,8 +34,8 @@ export const startCloud = (args: string[] = [], timeoutMs = 30000): Promise<Runn
     const found: Record<string, string> = {};
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the local cloud was not ready in ${timeoutMs} ms:\n${output.join('\n')}`));
-    }, timeoutMs);
+      reject(new Error(`hang guard: the local cloud printed no ready line and did not exit in ${HANG_GUARD_MS} ms:\n${output.join('\n')}`));
+    }, HANG_GUARD_MS);
     const onLine = (line: string) => {
       output.push(line);
       const grab = (key: string, re: RegExp) => {
@@ -59,8 +66,8 @@ export const startCloud = (args: string[] = [], timeoutMs = 30000): Promise<Runn
         });
       }
     };
-    readline.createInterface({ input: child.stdout! }).on('line', onLine);
-    readline.createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
+    readline.createInterface({ input: child.stdout }).on('line', onLine);
+    readline.createInterface({ input: child.stderr }).on('line', (l) => output.push(l));
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (!found.url) reject(new Error(`the local cloud exited with ${code}:\n${output.join('\n')}`));
@@ -104,13 +111,28 @@ export const postOrder = (url: string, body: unknown, headers: Record<string, st
 
 const TERMINAL = ['REJECTED', 'FULFILLED', 'FAILED'];
 
-/** Polls GET /orders/{id} until the order is terminal (or `timeoutMs` passes). */
-export const waitTerminal = async (url: string, orderId: string, timeoutMs = 10000): Promise<any> => {
-  const deadline = Date.now() + timeoutMs;
+/** Polls GET /orders/{id} until the order is terminal (the hang guard bounds it). */
+export const waitTerminal = async (url: string, orderId: string): Promise<any> => {
+  const deadline = Date.now() + HANG_GUARD_MS;
   for (;;) {
     const res = await http(`${url}/orders/${orderId}`);
     if (res.status === 200 && TERMINAL.includes(res.body.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`order ${orderId} is still ${JSON.stringify(res.body)} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`hang guard: order ${orderId} is still ${JSON.stringify(res.body)} after ${HANG_GUARD_MS} ms`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+/** Resolves once `condition()` holds, polling every `everyMs`; the hang guard bounds it. */
+export const waitUntil = async (
+  what: string | (() => string),
+  condition: () => boolean | Promise<boolean>,
+  everyMs = 25,
+): Promise<void> => {
+  const deadline = Date.now() + HANG_GUARD_MS;
+  while (!(await condition())) {
+    if (Date.now() > deadline)
+      throw new Error(`hang guard: ${typeof what === 'string' ? what : what()} did not happen in ${HANG_GUARD_MS} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 };
