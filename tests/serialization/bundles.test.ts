@@ -56,7 +56,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => sfn.listen(0, '127.0.0.1', r));
   sfnUrl = `http://127.0.0.1:${(sfn.address() as AddressInfo).port}`;
-}, 120000);
+});
 
 afterAll(async () => {
   await dynamo?.stop();
@@ -132,13 +132,13 @@ describe('generated Lambda bundles', () => {
     const got = await invoke('api-handler', 'dofs-api-handler', apiEvent('GET', '/orders/{orderId}', { orderId }));
     expect(got.result.statusCode).toBe(200);
     expect(JSON.parse(got.result.body)).toMatchObject({ orderId, status: 'ACCEPTED' });
-  }, 30000);
+  });
 
   it('api-handler: answers a tier-1 failure with the contract error body', async () => {
     const r = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: '{"customerId":"x","items":[]}' }));
     expect(r.result.statusCode).toBe(400);
     expect(JSON.parse(r.result.body).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ path: 'items' }] });
-  }, 30000);
+  });
 
   it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
     const ok = await invoke('validator', 'dofs-validator', { orderId: 'o', acceptedAt: 't', ...order });
@@ -148,7 +148,7 @@ describe('generated Lambda bundles', () => {
       name: 'InvalidInputError',
       message: expect.stringContaining('workflow input is not an order: customerId is required'),
     });
-  }, 30000);
+  });
 
   it('store-order, fulfillment and dlq-handler: move an order through the tables', async () => {
     const accepted = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
@@ -167,5 +167,5 @@ describe('generated Lambda bundles', () => {
 
     const dead = await invoke('dlq-handler', 'dofs-dlq-handler', { Records: [sqsRecord(message, 3)] });
     expect(dead.result).toEqual({ batchItemFailures: [] });
-  }, 60000);
+  });
 });
