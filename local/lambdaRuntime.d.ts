@@ -1,0 +1,9 @@
+/** The error body the Lambda Node.js runtime posts for a failed invocation (see lambdaRuntime.js). */
+export interface RapidErrorResponse {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace?: string[];
+}
+
+export function toRapidResponse(error: unknown): RapidErrorResponse;
+export function invocationError(thrown: unknown): RapidErrorResponse;
