@@ -2,12 +2,28 @@ import { randomUUID } from 'crypto';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Worker } from 'worker_threads';
+import type { RapidErrorResponse } from './lambdaRuntime';
 
-/** An error as Lambda reports it: `name` is the error type the workflow's Retry/Catch match. */
+/**
+ * A function error as Lambda reports it to the caller: `name` is the error type (what Step Functions
+ * matches in Retry/Catch), `message` the error message, and `payload` the response body itself, the JSON
+ * text of `{errorType, errorMessage, trace}` the runtime posted, which Step Functions passes on as the
+ * Cause. Made from the body when the function's code failed; a failure of the sandbox itself (a timeout,
+ * an exit) has a body of the same shape without a trace.
+ */
 export class FunctionError extends Error {
-  constructor(name: string, message: string) {
+  readonly payload: string;
+
+  constructor(name: string, message: string, payload?: string) {
     super(message);
     this.name = name;
+    this.payload = payload ?? JSON.stringify({ errorType: name, errorMessage: message });
+  }
+
+  /** The error of the body a sandbox posted (the runtime's `toRapidResponse`, see lambdaRuntime.js). */
+  static fromPayload(payload: string): FunctionError {
+    const body = JSON.parse(payload) as RapidErrorResponse;
+    return new FunctionError(body.errorType, body.errorMessage, payload);
   }
 }
 
@@ -17,6 +33,8 @@ export interface LocalFunctionSpec {
   /** The ARN the program gave it (what the ASL, mappings and integrations refer to). */
   readonly arn: string;
   readonly bundleDir: string;
+  /** The handler string, `module.export` within the bundle (Pulumi's CallbackFunction: `__index.handler`). */
+  readonly handler: string;
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
@@ -71,8 +89,8 @@ class Sandbox {
     const worker = new Worker(path.join(__dirname, 'worker.js'), {
       workerData: {
         bundleDir: this.spec.bundleDir,
-        functionName: this.spec.name,
-        memorySize: this.spec.memorySize,
+        handler: this.spec.handler,
+        functionArn: this.spec.arn,
         logs: this.spec.logs,
         background: this.spec.background,
       },
@@ -87,9 +105,10 @@ class Sandbox {
     for (const stream of [worker.stdout, worker.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => this.logLine(line));
     }
-    worker.on('message', (m: { type: string; id?: string; result?: string; error?: { name: string; message: string } }) => {
+    worker.on('message', (m: { type: string; id?: string; result?: string; error?: string | RapidErrorResponse }) => {
       if (m.type === 'init-error') {
-        this.log(`[${this.spec.name}] init failed: ${m.error?.name}: ${m.error?.message}`);
+        const error = m.error as RapidErrorResponse;
+        this.log(`[${this.spec.name}] init failed: ${error.errorType}: ${error.errorMessage}`);
         return;
       }
       if (m.type === 'ready') {
@@ -103,7 +122,7 @@ class Sandbox {
       if (!p) return;
       this.pending.delete(m.id!);
       clearTimeout(p.timer);
-      if (m.error) p.reject(new FunctionError(m.error.name, m.error.message));
+      if (m.error !== undefined) p.reject(FunctionError.fromPayload(m.error as string));
       else p.resolve(JSON.parse(m.result!));
     });
     worker.on('error', (e) => this.failAll(new FunctionError('Runtime.ExitError', e.message)));

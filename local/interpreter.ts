@@ -1,4 +1,5 @@
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { FunctionError } from './functions';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 
 /** The interpreter, for tests: it is installed under local/ (local/package.json), out of their reach. */
@@ -6,6 +7,26 @@ export { ExecutionError, StateMachine };
 
 /** How a Task's resource is carried out locally (the state machine's own ASL is not changed). */
 export type TaskRunner = (input: never) => Promise<unknown>;
+
+/**
+ * The task runner of a Lambda task (plain function ARN): the state's input is the event, the function's
+ * result the task's result. A function error reaches the state machine as Step Functions hands it on:
+ * the Error is the function's error type (what Retry and Catch match, see the tutorial "Handling error
+ * conditions in a Step Functions state machine") and the Cause is the error payload Lambda returned, the
+ * runtime's `{errorType, errorMessage, trace}` as JSON text (LocalStack's recorded AWS behaviour,
+ * localstack-core stepfunctions lambda_eval_utils.py, passes the payload as the cause). The interpreter
+ * takes a thrown error's `name` as the Error and its `message` as the Cause.
+ */
+export const lambdaTask =
+  (invoke: (event: unknown) => Promise<unknown>): TaskRunner =>
+  async (input: unknown) => {
+    try {
+      return await invoke(input);
+    } catch (e) {
+      if (e instanceof FunctionError) throw Object.assign(new Error(e.payload), { name: e.name });
+      throw e;
+    }
+  };
 
 export interface InterpreterSpec {
   readonly definition: { readonly States: Record<string, { readonly Type: string; readonly Retry?: unknown }> };

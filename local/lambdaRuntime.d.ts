@@ -7,3 +7,5 @@ export interface RapidErrorResponse {
 
 export function toRapidResponse(error: unknown): RapidErrorResponse;
 export function invocationError(thrown: unknown): RapidErrorResponse;
+export function serializeResponse(result: unknown): string;
+export function loadHandler(taskRoot: string, handler: string): (...args: unknown[]) => unknown;

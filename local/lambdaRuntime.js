@@ -8,6 +8,8 @@
 // commit a5ae1c2) and names the upstream file and function it follows; where 4.0.2 differs, it says so.
 'use strict';
 
+const fs = require('fs');
+const path = require('path');
 const util = require('util');
 
 // src/Errors.js `_isError`: an object the runtime treats as an Error without it being a native one.
@@ -48,4 +50,55 @@ const toRapidResponse = (error) => {
  */
 const invocationError = (thrown) => toRapidResponse(thrown === undefined || thrown === null ? 'handled' : thrown);
 
-module.exports = { toRapidResponse, invocationError };
+/**
+ * The response body the runtime posts for a successful invocation (src/RAPIDClient.js
+ * `_trySerializeResponse`): `undefined` becomes `null`; a value JSON cannot hold fails the invocation
+ * with an Error 'Unable to stringify response body' (src/CallbackContext.js: the throw lands in `fail`).
+ */
+const serializeResponse = (result) => {
+  try {
+    return JSON.stringify(result === undefined ? null : result);
+  } catch {
+    throw new Error('Unable to stringify response body');
+  }
+};
+
+// src/Errors.js: the runtime's own errors are named `Runtime.<class>`.
+const runtimeError = (kind, message) => Object.assign(new Error(message), { name: `Runtime.${kind}` });
+
+/**
+ * The handler a handler string names, loaded as src/UserFunction.js `load` does for a CommonJS module:
+ * '<moduleRoot/>module.path.to.fn' resolved against the task root, '..' refused, the module required as
+ * written or with '.js', then '.cjs'; a SyntaxError becomes Runtime.UserCodeSyntaxError, a missing module
+ * Runtime.ImportModuleError, a missing or non-function export Runtime.HandlerNotFound. (ES modules, which
+ * the runtime imports, are not needed here: Pulumi's bundles are CommonJS.)
+ */
+const loadHandler = (taskRoot, fullHandlerString) => {
+  if (fullHandlerString.includes('..')) {
+    throw runtimeError(
+      'MalformedHandlerName',
+      `'${fullHandlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+  }
+  const moduleAndHandler = path.basename(fullHandlerString);
+  const moduleRoot = fullHandlerString.substring(0, fullHandlerString.indexOf(moduleAndHandler));
+  const match = /^([^.]*)\.(.*)$/.exec(moduleAndHandler);
+  if (!match) throw runtimeError('MalformedHandlerName', 'Bad handler');
+  const [, moduleName, handlerPath] = match;
+  const file = path.resolve(taskRoot, moduleRoot, moduleName);
+  let app;
+  try {
+    const found = [file, `${file}.js`, `${file}.cjs`].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+    app = found ? require(found) : require(require.resolve(moduleName, { paths: [taskRoot, moduleRoot] }));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw runtimeError('UserCodeSyntaxError', String(e));
+    if (e && e.code === 'MODULE_NOT_FOUND') throw runtimeError('ImportModuleError', String(e));
+    throw e;
+  }
+  const handler = handlerPath.split('.').reduce((nested, key) => nested && nested[key], app);
+  if (!handler) throw runtimeError('HandlerNotFound', `${fullHandlerString} is undefined or not exported`);
+  if (typeof handler !== 'function') throw runtimeError('HandlerNotFound', `${fullHandlerString} is not a function`);
+  return handler;
+};
+
+module.exports = { toRapidResponse, invocationError, serializeResponse, loadHandler };

@@ -26,6 +26,7 @@ const spec = (initMs: number, timeoutSeconds: number): LocalFunctionSpec => ({
   name: 'test-fn',
   arn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn',
   bundleDir: dir,
+  handler: '__index.handler',
   environment: { INIT_MS: String(initMs) },
   timeoutSeconds,
   memorySize: 128,
