@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Worker } from 'worker_threads';
+import { type LoggingConfig, keepsLogLine } from './lambdaLogs';
 import type { RapidErrorResponse } from './lambdaRuntime';
 
 /**
@@ -40,6 +41,8 @@ export interface LocalFunctionSpec {
   readonly memorySize: number;
   /** Stream the function's stdout (its log lines); when false they are dropped inside the sandbox. Errors on stderr always show. */
   readonly logs: boolean;
+  /** Its logging config: with the JSON format, lines below the application log level are dropped, as Lambda drops them. */
+  readonly logging: LoggingConfig;
   /** Asynchronous back-end work (workflow tasks, queue consumers): its sandboxes run at a lower OS priority. */
   readonly background: boolean;
 }
@@ -214,6 +217,7 @@ export class LocalFunction {
   }
 
   private logLine(line: string): void {
+    if (!keepsLogLine(this.spec.logging, line)) return;
     let requestId = '-';
     try {
       const parsed = JSON.parse(line) as { requestId?: string };

@@ -9,3 +9,9 @@ export function toRapidResponse(error: unknown): RapidErrorResponse;
 export function invocationError(thrown: unknown): RapidErrorResponse;
 export function serializeResponse(result: unknown): string;
 export function loadHandler(taskRoot: string, handler: string): (...args: unknown[]) => unknown;
+export const LEVELS: readonly ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+export function patchConsole(
+  env: NodeJS.ProcessEnv,
+  requestId: () => string | undefined,
+  write: (line: string) => void,
+): (label: string, error: unknown) => void;

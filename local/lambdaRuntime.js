@@ -101,4 +101,93 @@ const loadHandler = (taskRoot, fullHandlerString) => {
   return handler;
 };
 
-module.exports = { toRapidResponse, invocationError, serializeResponse, loadHandler };
+// src/LogPatch.js `_patchConsoleWith`: the levels, most detailed first.
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+
+// src/LogPatch.js `jsonErrorReplacer`: an Error inside a JSON log line, by its constructor's name.
+const jsonErrorReplacer = (_key, value) =>
+  value instanceof Error
+    ? Object.assign(
+        {
+          errorType: value?.constructor?.name ?? 'UnknownError',
+          errorMessage: value.message,
+          stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : value.stack,
+        },
+        value,
+      )
+    : value;
+
+// src/LogPatch.js `formatJsonMessage`.
+const formatJsonMessage = (requestId, timestamp, level, params) => {
+  const result = { timestamp, level, requestId };
+  if (params.length === 1) {
+    result.message = params[0];
+    try {
+      return JSON.stringify(result, jsonErrorReplacer);
+    } catch {
+      result.message = util.format(result.message);
+      return JSON.stringify(result);
+    }
+  }
+  result.message = util.format(...params);
+  const error = params.find((p) => p instanceof Error);
+  if (error) {
+    result.errorType = error?.constructor?.name ?? 'UnknownError';
+    result.errorMessage = error.message;
+    result.stackTrace = typeof error.stack === 'string' ? error.stack.split('\n') : [];
+  }
+  return JSON.stringify(result);
+};
+
+// src/Errors.js `toFormatted` and `_withEnumerableProperties`, for the TEXT format's error lines.
+const toFormatted = (error) => {
+  const withEnumerable = (_key, v) =>
+    v instanceof Error
+      ? Object.assign(
+          { errorType: v.name, errorMessage: v.message, code: v.code },
+          v,
+          typeof v.stack === 'string' ? { stack: v.stack.split('\n') } : {},
+        )
+      : v;
+  try {
+    return '\t' + JSON.stringify(error, withEnumerable);
+  } catch {
+    return '\t' + JSON.stringify(toRapidResponse(error));
+  }
+};
+
+// src/Errors.js `intoError`.
+const intoError = (err) => (err instanceof Error ? err : new Error(err));
+
+/**
+ * Replaces the console as the runtime does at start (src/LogPatch.js `patchConsole`): with
+ * AWS_LAMBDA_LOG_FORMAT=JSON each line is `{timestamp, level, requestId, message}`, otherwise
+ * `<time>\t<requestId>\t<LEVEL>\t<message>`; newlines inside a line become '\r'; `console.log` is
+ * `console.info`; a method below AWS_LAMBDA_LOG_LEVEL (default TRACE) writes nothing, and
+ * `console.fatal` always writes. `requestId()` names the invocation a line belongs to: the runtime keeps
+ * one current request id, which is exact there (one invocation at a time); a sandbox here runs several,
+ * so the worker tracks it per async context (as aws-lambda-ric 4.x does with its InvokeStore).
+ * Returns `logError(label, error)`, the runtime's `structuredConsole.logError`.
+ */
+const patchConsole = (env, requestId, write) => {
+  const json = env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+  const threshold = Math.max(0, LEVELS.indexOf(env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()));
+  const log = (level, params) => {
+    const time = new Date().toISOString();
+    const line = json
+      ? formatJsonMessage(requestId(), time, level, params)
+      : `${time}\t${requestId()}\t${level}\t${util.format(...params)}`;
+    write(line.replace(/\n/g, '\r') + '\n');
+  };
+  const method = (level) => (LEVELS.indexOf(level) >= threshold ? (...params) => log(level, params) : () => {});
+  console.trace = method('TRACE');
+  console.debug = method('DEBUG');
+  console.info = method('INFO');
+  console.log = console.info;
+  console.warn = method('WARN');
+  console.error = method('ERROR');
+  console.fatal = (...params) => log('FATAL', params);
+  return json ? (_label, err) => console.error(intoError(err)) : (label, err) => console.error(label, toFormatted(intoError(err)));
+};
+
+module.exports = { toRapidResponse, invocationError, serializeResponse, loadHandler, patchConsole, LEVELS };

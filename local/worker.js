@@ -1,8 +1,9 @@
 // One Lambda "sandbox": a worker thread that loads a generated bundle and runs the invocations the host
 // sends it, as the nodejs22.x runtime would (local/lambdaRuntime.js follows aws-lambda-ric). Plain
 // JavaScript: it runs the bundle, not our TypeScript.
+const { AsyncLocalStorage } = require('async_hooks');
 const { parentPort, workerData } = require('worker_threads');
-const { invocationError, loadHandler, serializeResponse, toRapidResponse } = require('./lambdaRuntime');
+const { invocationError, loadHandler, patchConsole, serializeResponse, toRapidResponse } = require('./lambdaRuntime');
 
 // With --quiet, log lines are dropped here rather than carried to the host thread to be thrown away.
 if (!workerData.logs)
@@ -14,6 +15,15 @@ if (!workerData.logs)
 
 // A back-end sandbox yields the cores to the request path (the host decides which is which).
 if (workerData.background) require('./priority').lowerThisThreadPriority();
+
+// The console as the runtime patches it before loading the handler, in the function's log format and
+// level; each line names the invocation it was written in.
+const invocation = new AsyncLocalStorage();
+const logError = patchConsole(
+  process.env,
+  () => invocation.getStore(),
+  (line) => process.stdout.write(line),
+);
 
 // Init: the runtime loads the handler once; a failure is posted as the init error (src/RAPIDClient.js
 // `postInitError`, the body formed by `toRapidResponse`), and Lambda answers invocations with it.
@@ -57,7 +67,12 @@ parentPort.on('message', ({ id, payload, requestId, deadline }) => {
     posted = true;
     parentPort.postMessage({ type: 'result', id, ...message });
   };
-  const fail = (thrown) => post({ error: JSON.stringify(invocationError(thrown)) });
+  // src/CallbackContext.js `postError`: the runtime logs the error ('Invoke Error'), then posts it.
+  const fail = (thrown) => {
+    if (posted) return;
+    logError('Invoke Error', thrown === undefined || thrown === null ? 'handled' : thrown);
+    post({ error: JSON.stringify(invocationError(thrown)) });
+  };
   const succeed = (result) => {
     let body;
     try {
@@ -70,10 +85,12 @@ parentPort.on('message', ({ id, payload, requestId, deadline }) => {
   if (initError) return post({ error: JSON.stringify(initError) });
   const context = contextFor(requestId, deadline);
   const callback = (err, result) => (err !== undefined && err !== null ? fail(err) : succeed(result));
-  try {
-    const returned = handler(JSON.parse(payload), context, callback);
-    if (returned && typeof returned.then === 'function') returned.then(succeed, fail);
-  } catch (e) {
-    fail(e);
-  }
+  invocation.run(requestId, () => {
+    try {
+      const returned = handler(JSON.parse(payload), context, callback);
+      if (returned && typeof returned.then === 'function') returned.then(succeed, fail);
+    } catch (e) {
+      fail(e);
+    }
+  });
 });

@@ -32,6 +32,7 @@ const spec = (initMs: number, timeoutSeconds: number): LocalFunctionSpec => ({
   memorySize: 128,
   logs: false,
   background: false,
+  logging: { format: 'Text', applicationLogLevel: 'INFO' },
 });
 
 const running: LocalFunction[] = [];

@@ -7,6 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { FunctionError, LocalFunction, type LocalFunctionSpec } from '../../local/functions';
 import { lambdaTask, makeInterpreter } from '../../local/interpreter';
+import type { LambdaLogLevel } from '../../local/lambdaLogs';
+import { waitUntil } from '../support/localCloud';
 
 let dir: string;
 beforeAll(() => {
@@ -30,6 +32,32 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+beforeAll(() => {
+  // A bundle that writes one line of each kind, in order, and then a FATAL line that every level keeps.
+  fs.writeFileSync(
+    path.join(dir, 'logs.js'),
+    `exports.handler = async (event) => {
+       const line = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+       const timestamp = new Date().toISOString();
+       line({ timestamp, level: 'DEBUG', message: 'json debug' });
+       line({ timestamp, level: 'info', message: 'json info' });
+       line({ timestamp, level: 'WARN', message: 'json warn' });
+       line({ timestamp, level: 'ERROR', message: 'json error' });
+       line({ timestamp, message: 'json without level' });
+       line({ level: 'ERROR', message: 'json error without timestamp' });
+       line({ _aws: { Timestamp: Date.now(), CloudWatchMetrics: [] }, service: 'emf', Orders: 1 });
+       process.stdout.write('plain text\\n');
+       console.debug('console debug');
+       console.info('console info');
+       console.warn('console warn');
+       console.error('console error');
+       if (event.fail) throw Object.assign(new Error('it broke'), { name: 'TransientError' });
+       line({ timestamp, level: 'FATAL', message: 'last' });
+       return null;
+     };`,
+  );
+});
+
 const spec = (overrides: Partial<LocalFunctionSpec> = {}): LocalFunctionSpec => ({
   name: 'test-fn',
   arn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn',
@@ -40,6 +68,7 @@ const spec = (overrides: Partial<LocalFunctionSpec> = {}): LocalFunctionSpec => 
   memorySize: 128,
   logs: false,
   background: false,
+  logging: { format: 'Text', applicationLogLevel: 'INFO' },
   ...overrides,
 });
 
@@ -131,6 +160,65 @@ describe('a function error in the state machine', () => {
       status: 'FAILED',
       error: 'object',
       cause: JSON.stringify({ errorType: 'object', errorMessage: '[object Object]', trace: [] }),
+    });
+  });
+});
+
+describe('logs, as Lambda filters them (advanced logging controls, JSON format)', () => {
+  /** Invokes logs.js and returns the lines that reached the log, once the last one has. */
+  const logsAt = async (applicationLogLevel: LambdaLogLevel, fail = false) => {
+    const lines: string[] = [];
+    const fn = new LocalFunction(
+      spec({
+        handler: 'logs.handler',
+        logs: true,
+        logging: { format: 'JSON', applicationLogLevel },
+        environment: { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: applicationLogLevel },
+      }),
+      (l) => lines.push(l.replace(/^\[test-fn [^\]]*\] /, '')),
+    );
+    running.push(fn);
+    await fn.invoke({ fail }).catch(() => undefined);
+    const last = fail ? 'it broke' : '"last"';
+    await waitUntil(`the line ${last}`, () => lines.some((l) => l.includes(last)));
+    return lines;
+  };
+  const messages = (lines: string[]) => lines.map((l) => (l.startsWith('{') ? (JSON.parse(l).message ?? JSON.parse(l).service) : l));
+
+  it('keeps only lines at or above the application log level: WARN drops INFO, DEBUG and lines without a level', async () => {
+    expect(messages(await logsAt('WARN'))).toEqual(['json warn', 'json error', 'console warn', 'console error', 'last']);
+  });
+
+  it('takes a line without a level, without a valid timestamp, or not JSON at all as INFO', async () => {
+    expect(messages(await logsAt('INFO'))).toEqual([
+      'json info',
+      'json warn',
+      'json error',
+      'json without level',
+      'json error without timestamp',
+      'emf',
+      'plain text',
+      'console info',
+      'console warn',
+      'console error',
+      'last',
+    ]);
+  });
+
+  it('writes console lines as the runtime does in JSON format, and logs a failed invocation as "Invoke Error" at ERROR', async () => {
+    const lines = await logsAt('ERROR', true);
+    const consoleError = JSON.parse(lines.find((l) => l.includes('console error'))!);
+    expect(consoleError).toEqual({
+      timestamp: expect.any(String),
+      level: 'ERROR',
+      requestId: expect.any(String),
+      message: 'console error',
+    });
+    const invokeError = JSON.parse(lines[lines.length - 1]);
+    expect(invokeError).toMatchObject({
+      level: 'ERROR',
+      requestId: consoleError.requestId,
+      message: { errorType: 'Error', errorMessage: 'it broke', stackTrace: expect.arrayContaining(['TransientError: it broke']) },
     });
   });
 });
