@@ -6,7 +6,7 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { orderIdForKey } from '../../runtime/apiHandler';
 import { isFulfilled } from '../../runtime/fulfillment';
 import { TIER1_CORPUS, validOrder } from '../runtime/tier1Corpus';
-import { type RunningCloud, http, postOrder, startCloud, waitTerminal } from '../support/localCloud';
+import { type RunningCloud, http, postOrder, startCloud, waitTerminal, waitUntil } from '../support/localCloud';
 
 const keyFor = (fulfilled: boolean, tag: string): string => {
   for (let i = 0; ; i++) {
@@ -33,10 +33,26 @@ beforeAll(async () => {
 const stopAll = () => Promise.all([cloud, dlqCloud, storageCloud, queueCloud].map((c) => c?.stop()));
 afterAll(stopAll); // after a failure too; stopping a stopped cloud only reports its exit code
 
-const describeExecution = (c: RunningCloud, orderId: string) =>
+const describeExecutionNow = (c: RunningCloud, orderId: string) =>
   new SFNClient({ endpoint: c.sfnEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }).send(
     new DescribeExecutionCommand({ executionArn: `${c.stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}` }),
   );
+
+/**
+ * The execution once it has ended. An order's terminal status is written by a state before the last
+ * (a Mark…Failure state before the Fail state), so the execution can still be RUNNING when the order is.
+ */
+const describeExecution = async (c: RunningCloud, orderId: string) => {
+  let execution = await describeExecutionNow(c, orderId);
+  await waitUntil(
+    () => `execution ${orderId} to end (last seen ${execution.status})`,
+    async () => {
+      execution = await describeExecutionNow(c, orderId);
+      return execution.status !== 'RUNNING';
+    },
+  );
+  return execution;
+};
 
 describe('the local cloud', () => {
   it('happy path: POST → 202 → GET until FULFILLED', async () => {
