@@ -47,7 +47,7 @@ export interface LocalFunctionSpec {
   readonly background: boolean;
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; worker: Worker };
 
 /** How many sandboxes a local function runs, and how big. */
 export interface SandboxSizing {
@@ -68,11 +68,21 @@ const DEFAULT_SIZING: SandboxSizing = { maxSandboxes: 2, perSandbox: 8, warmSand
 
 /**
  * One sandbox: a worker thread with the function's own environment variables and a heap limit from its
- * memory size, running the generated bundle. A timed-out sandbox is discarded, as Lambda does.
+ * memory size, running the generated bundle.
+ *
+ * A timeout ends its own invocation and nothing else. On Lambda an execution environment runs one
+ * invocation at a time, and a timed-out one is discarded, so what the timed-out code left behind (a
+ * hanging promise, module state) never meets another invocation. A sandbox here runs several at once
+ * (see LocalFunction), so it does what keeps both halves of that: it answers the timed-out invocation
+ * with Sandbox.Timedout at once, takes no more work in that worker, starts a fresh worker for what comes
+ * next, and lets the old one finish the invocations it is running (each under its own timeout) before
+ * it is terminated. The timed-out code may run on until then, but its result goes nowhere.
  */
 class Sandbox {
+  /** The worker that takes new invocations. */
   private worker!: Worker;
-  readonly pending = new Map<string, Pending>();
+  /** Invocations in flight, in the current worker or in one retired after a timeout. */
+  private readonly pending = new Map<string, Pending>();
   /** The bundle has loaded (Lambda's init phase is over): the sandbox takes invocations. */
   ready = false;
   private stopped = false;
@@ -85,6 +95,13 @@ class Sandbox {
     private readonly onReady: () => void,
   ) {
     this.spawn();
+  }
+
+  /** Invocations the current worker is running: what counts against the sandbox's concurrency. */
+  get load(): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.worker === this.worker) n++;
+    return n;
   }
 
   private spawn(): void {
@@ -122,50 +139,60 @@ class Sandbox {
         return;
       }
       const p = this.pending.get(m.id!);
-      if (!p) return;
-      this.pending.delete(m.id!);
-      clearTimeout(p.timer);
+      if (!p) return; // timed out already: its answer goes nowhere
+      this.settle(m.id!, p);
       if (m.error !== undefined) p.reject(FunctionError.fromPayload(m.error as string));
       else p.resolve(JSON.parse(m.result!));
     });
-    worker.on('error', (e) => this.failAll(new FunctionError('Runtime.ExitError', e.message)));
+    worker.on('error', (e) => this.failIn(worker, new FunctionError('Runtime.ExitError', e.message)));
     worker.on('exit', () => {
-      this.failAll(new FunctionError('Runtime.ExitError', 'the sandbox exited'));
+      this.failIn(worker, new FunctionError('Runtime.ExitError', 'the sandbox exited'));
       if (!this.stopped && this.worker === worker) this.spawn();
     });
     this.worker = worker;
   }
 
-  private failAll(error: Error): void {
+  /** Forgets an invocation that has its answer; a retired worker goes once it has answered them all. */
+  private settle(id: string, p: Pending): void {
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (p.worker !== this.worker && ![...this.pending.values()].some((q) => q.worker === p.worker)) void p.worker.terminate();
+  }
+
+  private failIn(worker: Worker, error: Error): void {
     for (const [id, p] of this.pending) {
+      if (p.worker !== worker) continue;
       clearTimeout(p.timer);
-      p.reject(error);
       this.pending.delete(id);
+      p.reject(error);
     }
   }
 
   invoke(event: unknown): Promise<unknown> {
     const id = randomUUID();
-    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    const { timeoutSeconds } = this.spec;
+    const timeoutMs = timeoutSeconds * 1000;
+    const worker = this.worker;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`));
-        // Lambda discards a timed-out sandbox; so do we (other invocations in it fail with it).
-        const old = this.worker;
-        this.spawn();
-        void old.terminate();
+        const p = this.pending.get(id);
+        if (!p) return;
+        // The first timeout in a worker retires it: new invocations go to a fresh one.
+        if (p.worker === this.worker && !this.stopped) this.spawn();
+        this.settle(id, p);
+        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, worker });
       // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
-      this.worker.postMessage({ id, payload: JSON.stringify(event), requestId: id, deadline: Date.now() + timeoutMs });
+      worker.postMessage({ id, payload: JSON.stringify(event), requestId: id, deadline: Date.now() + timeoutMs });
     });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.failAll(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
-    await this.worker.terminate();
+    const workers = new Set([this.worker, ...[...this.pending.values()].map((p) => p.worker)]);
+    for (const w of workers) this.failIn(w, new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
+    await Promise.all([...workers].map((w) => w.terminate()));
   }
 }
 
@@ -242,7 +269,7 @@ export class LocalFunction {
     while (this.waiting.length > 0 && !this.stopped) {
       let best: Sandbox | undefined;
       for (const s of this.sandboxes) {
-        if (s.ready && s.pending.size < this.sizing.perSandbox && (!best || s.pending.size < best.pending.size)) best = s;
+        if (s.ready && s.load < this.sizing.perSandbox && (!best || s.load < best.load)) best = s;
       }
       if (!best) {
         // Every ready sandbox is full: start one more unless one is starting already or the limit is reached.
