@@ -28,6 +28,28 @@ export class FunctionError extends Error {
   }
 }
 
+/**
+ * A failed Invoke call: Lambda refused the request itself, and no function ran. `name` is the Lambda API's
+ * exception (e.g. RequestEntityTooLargeException).
+ */
+export class InvokeError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * Lambda's payload quotas for a synchronous invocation, in bytes: 6 MB for the request and 6 MB for the
+ * response ("Lambda quotas", invocation payload). A larger request fails the Invoke call with
+ * `RequestEntityTooLargeException: Request must be smaller than 6291456 bytes for the InvokeFunction
+ * operation` (HTTP 413); a larger response fails the invocation with the function error
+ * `Function.ResponseSizeTooLarge`, whose limit Lambda states as 6291556 bytes. (The messages are as Lambda
+ * returns them, quoted in public bug reports, e.g. awslabs/aws-athena-query-federation#793 and
+ * DataBiosphere/azul#7466; the API reference documents the 413 as RequestTooLargeException.)
+ */
+export const PAYLOAD_LIMITS = { requestBytes: 6_291_456, responseBytes: 6_291_556 } as const;
+
 export interface LocalFunctionSpec {
   /** The resource name, e.g. `dofs-fulfillment`. */
   readonly name: string;
@@ -141,8 +163,17 @@ class Sandbox {
       const p = this.pending.get(m.id!);
       if (!p) return; // timed out already: its answer goes nowhere
       this.settle(m.id!, p);
-      if (m.error !== undefined) p.reject(FunctionError.fromPayload(m.error as string));
-      else p.resolve(JSON.parse(m.result!));
+      if (m.error !== undefined) return p.reject(FunctionError.fromPayload(m.error as string));
+      const size = Buffer.byteLength(m.result!);
+      if (size > PAYLOAD_LIMITS.responseBytes) {
+        return p.reject(
+          new FunctionError(
+            'Function.ResponseSizeTooLarge',
+            `Response payload size (${size} bytes) exceeded maximum allowed payload size (${PAYLOAD_LIMITS.responseBytes} bytes).`,
+          ),
+        );
+      }
+      p.resolve(JSON.parse(m.result!));
     });
     worker.on('error', (e) => this.failIn(worker, new FunctionError('Runtime.ExitError', e.message)));
     worker.on('exit', () => {
@@ -168,7 +199,8 @@ class Sandbox {
     }
   }
 
-  invoke(event: unknown): Promise<unknown> {
+  /** Runs one invocation of `payload`, the event as JSON text. */
+  invoke(payload: string): Promise<unknown> {
     const id = randomUUID();
     const { timeoutSeconds } = this.spec;
     const timeoutMs = timeoutSeconds * 1000;
@@ -183,8 +215,7 @@ class Sandbox {
         reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, worker });
-      // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
-      worker.postMessage({ id, payload: JSON.stringify(event), requestId: id, deadline: Date.now() + timeoutMs });
+      worker.postMessage({ id, payload, requestId: id, deadline: Date.now() + timeoutMs });
     });
   }
 
@@ -210,7 +241,7 @@ export class LocalFunction {
   private readonly sandboxes: Sandbox[] = [];
   private readonly initialised: Promise<void>;
   private markInitialised!: () => void;
-  private readonly waiting: { event: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: { payload: string; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
 
   constructor(
@@ -255,11 +286,25 @@ export class LocalFunction {
     this.log(`[${this.spec.name} ${requestId.slice(0, 8)}] ${line}`);
   }
 
-  /** Invokes the handler with `event`; rejects with a {@link FunctionError} named like Lambda's error type. */
+  /**
+   * Invokes the handler with `event` and waits for its result, as a synchronous (RequestResponse) Invoke
+   * does; rejects with a {@link FunctionError} named like Lambda's error type, or with an
+   * {@link InvokeError} when Lambda would refuse the request (an event over 6 MB).
+   */
   invoke(event: unknown): Promise<unknown> {
     if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
+    // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
+    const payload = JSON.stringify(event === undefined ? null : event);
+    if (Buffer.byteLength(payload) > PAYLOAD_LIMITS.requestBytes) {
+      return Promise.reject(
+        new InvokeError(
+          'RequestEntityTooLargeException',
+          `Request must be smaller than ${PAYLOAD_LIMITS.requestBytes} bytes for the InvokeFunction operation`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ event, resolve, reject });
+      this.waiting.push({ payload, resolve, reject });
       this.dispatch();
     });
   }
@@ -277,7 +322,7 @@ export class LocalFunction {
         return;
       }
       const next = this.waiting.shift()!;
-      best.invoke(next.event).then(
+      best.invoke(next.payload).then(
         (v) => {
           next.resolve(v);
           this.dispatch();

@@ -28,8 +28,38 @@ export const lambdaTask =
     }
   };
 
+/**
+ * Step Functions' payload quota: a task's result (as every state's input and output) is at most 256 KiB
+ * as a UTF-8 string ("Step Functions service quotas"). A larger result fails the state with
+ * States.DataLimitExceeded, a terminal error that States.ALL does not catch ("Error handling in Step
+ * Functions workflows", error names), with the cause LocalStack records from AWS
+ * (localstack-core stepfunctions state_task_lambda.py `_verify_size_quota`).
+ */
+export const STATE_DATA_LIMIT_BYTES = 262_144;
+
+type StateDefinition = { readonly Type: string; readonly Resource?: string; readonly Retry?: unknown; readonly Catch?: unknown };
+
+/**
+ * `run` with the payload quota applied to its result. The error is made terminal for the interpreter
+ * (neither retried nor caught, by States.ALL or States.TaskFailed) unless the state names
+ * States.DataLimitExceeded in a rule of its own, which then matches it by name.
+ */
+const withDataLimit =
+  (state: StateDefinition, run: TaskRunner): TaskRunner =>
+  async (input: never) => {
+    const result = await run(input);
+    if (Buffer.byteLength(JSON.stringify(result ?? null)) > STATE_DATA_LIMIT_BYTES) {
+      const named = JSON.stringify([state.Retry ?? [], state.Catch ?? []]).includes('"States.DataLimitExceeded"');
+      throw Object.assign(
+        new Error(`The state/task '${state.Resource}' returned a result with a size exceeding the maximum number of bytes service limit.`),
+        { name: 'States.DataLimitExceeded', isRetryable: named, isCatchable: named },
+      );
+    }
+    return result;
+  };
+
 export interface InterpreterSpec {
-  readonly definition: { readonly States: Record<string, { readonly Type: string; readonly Retry?: unknown }> };
+  readonly definition: { readonly States: Record<string, StateDefinition> };
   /** One runner per Task state name. */
   readonly tasks: Record<string, TaskRunner>;
   /** Retry pause per attempt, in ms: retry counts are kept, waits are compressed. */
@@ -51,11 +81,14 @@ export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => vo
   for (const [name, state] of Object.entries(spec.definition.States)) {
     if (state.Retry) retryIntervalOverrides[name] = spec.retryIntervalMs;
   }
+  const tasks = Object.fromEntries(
+    Object.entries(spec.tasks).map(([name, run]) => [name, withDataLimit(spec.definition.States[name] ?? { Type: 'Task' }, run)]),
+  );
   let running = 0;
   const waiting: (() => void)[] = [];
   const interpret = async ({ executionArn, name, input }: ExecutionRequest): Promise<ExecutionOutcome> => {
     const execution = machine.run(JSON.parse(input) as never, {
-      overrides: { taskResourceLocalHandlers: spec.tasks as never, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: tasks as never, retryIntervalOverrides },
       context: {
         Execution: { Id: executionArn, Name: name },
         State: {

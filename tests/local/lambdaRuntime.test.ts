@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FunctionError, LocalFunction, type LocalFunctionSpec } from '../../local/functions';
-import { lambdaTask, makeInterpreter } from '../../local/interpreter';
+import { FunctionError, InvokeError, LocalFunction, type LocalFunctionSpec, PAYLOAD_LIMITS } from '../../local/functions';
+import { STATE_DATA_LIMIT_BYTES, lambdaTask, makeInterpreter } from '../../local/interpreter';
 import type { LambdaLogLevel } from '../../local/lambdaLogs';
 import { waitUntil } from '../support/localCloud';
 
@@ -26,6 +26,7 @@ beforeAll(() => {
        if (event.throw === 'nothing') return Promise.reject(undefined);
        if (event.throw === 'string') throw 'boom';
        if (event.return === 'unserializable') return { big: 1n };
+       if (event.bytes) return 'x'.repeat(event.bytes - 2); // a JSON string of exactly event.bytes bytes
        return { attempts: attempts[event.key] };
      };`,
   );
@@ -220,5 +221,60 @@ describe('logs, as Lambda filters them (advanced logging controls, JSON format)'
       requestId: consoleError.requestId,
       message: { errorType: 'Error', errorMessage: 'it broke', stackTrace: expect.arrayContaining(['TransientError: it broke']) },
     });
+  });
+});
+
+describe('payload limits', () => {
+  it('refuses an event over 6 MB as Lambda does, with RequestEntityTooLargeException, before any code runs', async () => {
+    const fn = make();
+    const e = await fn.invoke({ key: 'h', pad: 'x'.repeat(PAYLOAD_LIMITS.requestBytes) }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvokeError);
+    expect([(e as InvokeError).name, (e as InvokeError).message]).toEqual([
+      'RequestEntityTooLargeException',
+      'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+    ]);
+    // Under the limit, the same function runs (and this is its first invocation for the key).
+    expect(await fn.invoke({ key: 'h', pad: 'x'.repeat(1024 * 1024) })).toEqual({ attempts: 1 });
+  });
+
+  it('fails a response over 6 MB as Function.ResponseSizeTooLarge, and returns one at the limit', async () => {
+    const fn = make();
+    const over = PAYLOAD_LIMITS.responseBytes + 1;
+    const e = await failureOf(fn.invoke({ bytes: over }));
+    expect(e).toBeInstanceOf(FunctionError);
+    expect([e.name, e.message]).toEqual([
+      'Function.ResponseSizeTooLarge',
+      `Response payload size (${over} bytes) exceeded maximum allowed payload size (6291556 bytes).`,
+    ]);
+    expect(((await fn.invoke({ bytes: PAYLOAD_LIMITS.responseBytes })) as string).length).toBe(PAYLOAD_LIMITS.responseBytes - 2);
+  });
+
+  it('fails a Lambda task whose result is over 256 KiB with States.DataLimitExceeded, which States.ALL does not catch', async () => {
+    const fn = make();
+    const definition = {
+      StartAt: 'Work',
+      States: {
+        Work: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn',
+          Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Succeed' },
+      },
+    };
+    const run = makeInterpreter(
+      { definition, tasks: { Work: lambdaTask((e) => fn.invoke(e)) }, retryIntervalMs: 1, maxConcurrent: 1 },
+      () => undefined,
+    );
+    const execute = (bytes: number) => run({ executionArn: 'arn:x', name: 'x', input: JSON.stringify({ bytes }) });
+    expect(await execute(STATE_DATA_LIMIT_BYTES + 1)).toEqual({
+      status: 'FAILED',
+      error: 'States.DataLimitExceeded',
+      cause:
+        "The state/task 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn' returned a result with a size exceeding the maximum number of bytes service limit.",
+    });
+    expect(await execute(STATE_DATA_LIMIT_BYTES)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });
