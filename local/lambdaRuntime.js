@@ -164,9 +164,8 @@ const intoError = (err) => (err instanceof Error ? err : new Error(err));
  * AWS_LAMBDA_LOG_FORMAT=JSON each line is `{timestamp, level, requestId, message}`, otherwise
  * `<time>\t<requestId>\t<LEVEL>\t<message>`; newlines inside a line become '\r'; `console.log` is
  * `console.info`; a method below AWS_LAMBDA_LOG_LEVEL (default TRACE) writes nothing, and
- * `console.fatal` always writes. `requestId()` names the invocation a line belongs to: the runtime keeps
- * one current request id, which is exact there (one invocation at a time); a sandbox here runs several,
- * so the worker tracks it per async context (as aws-lambda-ric 4.x does with its InvokeStore).
+ * `console.fatal` always writes. `requestId()` names the invocation a line belongs to (the runtime's
+ * current request id).
  * Returns `logError(label, error)`, the runtime's `structuredConsole.logError`.
  */
 const patchConsole = (env, requestId, write) => {

@@ -1,7 +1,6 @@
 // One Lambda "sandbox": a worker thread that loads a generated bundle and runs the invocations the host
 // sends it, as the nodejs22.x runtime would (local/lambdaRuntime.js follows aws-lambda-ric). Plain
 // JavaScript: it runs the bundle, not our TypeScript.
-const { AsyncLocalStorage } = require('async_hooks');
 const { parentPort, workerData } = require('worker_threads');
 const { invocationError, loadHandler, patchConsole, serializeResponse, toRapidResponse } = require('./lambdaRuntime');
 
@@ -17,11 +16,14 @@ if (!workerData.logs)
 if (workerData.background) require('./priority').lowerThisThreadPriority();
 
 // The console as the runtime patches it before loading the handler, in the function's log format and
-// level; each line names the invocation it was written in.
-const invocation = new AsyncLocalStorage();
+// level. A line names the current invocation, the one that started last (src/LogPatch.js keeps one
+// current request id; exact on Lambda, which runs one invocation at a time, while a sandbox here runs
+// several: tracking each through its async context would put a promise hook on every await, on the
+// request path too). The runtime's own 'Invoke Error' line names its invocation exactly.
+let currentRequestId;
 const logError = patchConsole(
   process.env,
-  () => invocation.getStore(),
+  () => currentRequestId,
   (line) => process.stdout.write(line),
 );
 
@@ -70,6 +72,7 @@ parentPort.on('message', ({ id, payload, requestId, deadline }) => {
   // src/CallbackContext.js `postError`: the runtime logs the error ('Invoke Error'), then posts it.
   const fail = (thrown) => {
     if (posted) return;
+    currentRequestId = requestId;
     logError('Invoke Error', thrown === undefined || thrown === null ? 'handled' : thrown);
     post({ error: JSON.stringify(invocationError(thrown)) });
   };
@@ -85,12 +88,11 @@ parentPort.on('message', ({ id, payload, requestId, deadline }) => {
   if (initError) return post({ error: JSON.stringify(initError) });
   const context = contextFor(requestId, deadline);
   const callback = (err, result) => (err !== undefined && err !== null ? fail(err) : succeed(result));
-  invocation.run(requestId, () => {
-    try {
-      const returned = handler(JSON.parse(payload), context, callback);
-      if (returned && typeof returned.then === 'function') returned.then(succeed, fail);
-    } catch (e) {
-      fail(e);
-    }
-  });
+  currentRequestId = requestId; // src/InvokeContext.js `updateLoggingContext`
+  try {
+    const returned = handler(JSON.parse(payload), context, callback);
+    if (returned && typeof returned.then === 'function') returned.then(succeed, fail);
+  } catch (e) {
+    fail(e);
+  }
 });
