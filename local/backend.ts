@@ -138,7 +138,7 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
   try {
     // IAM: this thread's gate (SQS) enforces the principals from now on; its decisions also serve the
     // state machine's Lambda tasks and the mappings' check below.
-    const authorizer = gate.use(setup.iam.setup);
+    const authorizer = gate.use(setup.iam.setup, ['lambda']);
     const principal = (accessKeyId: string) => authorizer.principalOf(accessKeyId)!;
     const workflow = principal(setup.iam.stateMachine);
     // The state machine's service integrations run as its role's session.

@@ -102,6 +102,26 @@ export class Authorizer {
     return accessKeyId === undefined ? undefined : this.byKey.get(accessKeyId);
   }
 
+  /**
+   * Decides ahead, without waiting, every action on every resource that `services`' statements name
+   * exactly (no wildcard): the calls the program makes. The first call then does not pay for loading the
+   * service's data (40-100 ms) or for its evaluation (0.5-0.9 ms) on the request path.
+   */
+  warm(services: readonly string[]): void {
+    for (const p of this.setup.principals) {
+      for (const { document } of p.policies) {
+        for (const st of ([] as { Action?: string | string[]; Resource?: string | string[] }[]).concat(document.Statement as never)) {
+          for (const action of ([] as string[]).concat(st.Action ?? [])) {
+            if (action.includes('*') || !services.includes(action.split(':')[0])) continue;
+            for (const resource of ([] as string[]).concat(st.Resource ?? [])) {
+              if (!resource.includes('*')) this.authorize(p, action, resource).catch(() => undefined);
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** Undefined when `p` may perform `action` on `resource`; the denial otherwise. */
   authorize(p: Principal, action: string, resource: string): Promise<Denial | undefined> {
     const key = `${p.accessKeyId} ${action} ${resource}`;
@@ -276,14 +296,16 @@ export interface GatedRequest {
  */
 export class Gate {
   private authorizer?: Authorizer;
-  /** Calls decided for a declared role, allowed or not (for the start-up line and the tests). */
-  evaluated = 0;
 
   constructor(readonly service: GatedService) {}
 
-  /** Starts enforcing `setup`'s principals (before it, only the account owner's keys exist). */
-  use(setup: IamSetup): Authorizer {
+  /**
+   * Starts enforcing `setup`'s principals (before it, only the account owner's keys exist), and decides
+   * ahead the calls the policies name for this service and `alsoWarm`.
+   */
+  use(setup: IamSetup, alsoWarm: readonly string[] = []): Authorizer {
     this.authorizer = new Authorizer(setup);
+    this.authorizer.warm([this.service, ...alsoWarm]);
     return this.authorizer;
   }
 
@@ -316,7 +338,6 @@ export class Gate {
         : this.service === 'sqs'
           ? sqsNeeds(operation, body, arn('sqs'))
           : statesNeeds(operation, body);
-    this.evaluated++;
     try {
       for (const need of needs) {
         const denial = await authorizer.authorize(principal, need.action, need.resource);
