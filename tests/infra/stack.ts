@@ -1,5 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { type Recorded, policyOf, resolve, synth } from './harness';
+import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
+import { type LogLevel, makeLogger } from '../../runtime/log';
 
 type Synth = Awaited<ReturnType<typeof synth>>;
 
@@ -195,6 +197,27 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(definition.StartAt).toBe('ValidateOrder');
       expect(definition.States.ValidateOrder.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator');
       expect(definition.States.SendToQueue.Parameters.QueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dofs-orders');
+    });
+
+    it("keeps every function's metric lines through Lambda's log-level filtering, and its own lines at the stack's logLevel", () => {
+      for (const fn of s.ofType('aws:lambda/function:Function')) {
+        const level = fn.inputs.environment.variables.LOG_LEVEL as LogLevel;
+        expect(level).toBe(s.config.logLevel);
+        const lambda: LoggingConfig = {
+          format: fn.inputs.loggingConfig.logFormat,
+          applicationLogLevel: fn.inputs.loggingConfig.applicationLogLevel,
+        };
+        const lines: string[] = [];
+        const log = makeLogger(fn.name, level, {}, (line) => lines.push(line));
+        log.metric('OrdersFulfilled', 1, { Service: fn.name });
+        log.warn('kept at every level');
+        // What reaches CloudWatch Logs: the code's filter, then Lambda's (local/lambdaLogs.ts follows AWS's doc).
+        const delivered = lines.filter((line) => keepsLogLine(lambda, line));
+        expect([fn.name, delivered.length]).toEqual([fn.name, 2]);
+        expect(JSON.parse(delivered[0])).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'DOFS' }] }, OrdersFulfilled: 1 });
+        log.info('an info line');
+        expect(lines.filter((line) => keepsLogLine(lambda, line))).toHaveLength(level === 'WARN' || level === 'ERROR' ? 2 : 3);
+      }
     });
 
     it('sets retention on every log group from config', () => {
