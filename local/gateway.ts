@@ -1,8 +1,7 @@
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import Ajv from 'ajv-draft-04';
-import type { ValidateFunction } from 'ajv';
+import { type ModelVerdict, ModelValidator } from './modelValidator';
 
 /** One route of the REST API, as declared by the program's Resource/Method/Integration resources. */
 export interface Route {
@@ -36,29 +35,21 @@ const matchRoute = (routes: readonly Route[], method: string, path: string) => {
   return undefined;
 };
 
-/** API Gateway's `validationErrorString`, approximately, from Ajv's errors. */
-const validationErrorString = (validate: ValidateFunction): string =>
-  `[${(validate.errors ?? [])
-    .map(
-      (e) =>
-        `${e.instancePath || 'object'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
-    )
-    .join(', ')}]`;
-
 /**
  * The REST API on 127.0.0.1: the program's routes at the root path, bodies checked with the same JSON
- * schema model API Gateway uses (draft 4, Ajv), the program's gateway responses for what API Gateway
- * answers itself, and the proxy function invoked with a real API Gateway proxy event.
+ * schema model API Gateway uses, judged as API Gateway judges it (local/modelValidator.ts), the program's
+ * gateway responses for what API Gateway answers itself, and the proxy function invoked with a real API
+ * Gateway proxy event.
  */
 export class LocalGateway {
   private server?: http.Server;
-  private readonly validators = new Map<Route, Record<string, ValidateFunction>>();
+  private readonly validators = new Map<Route, Record<string, (body: string) => ModelVerdict>>();
   url = '';
 
   constructor(private readonly spec: GatewaySpec) {
-    const ajv = new Ajv({ strict: false, allErrors: true });
+    const models = new ModelValidator();
     for (const route of spec.routes) {
-      this.validators.set(route, Object.fromEntries(Object.entries(route.bodySchemas).map(([ct, schema]) => [ct, ajv.compile(schema)])));
+      this.validators.set(route, Object.fromEntries(Object.entries(route.bodySchemas).map(([ct, schema]) => [ct, models.compile(schema)])));
     }
   }
 
@@ -112,21 +103,12 @@ export class LocalGateway {
       .trim()
       .toLowerCase();
     const validate = this.validators.get(matched.route)?.[contentType];
-    if (validate) {
-      let parsed: unknown;
-      let ok = false;
-      let detail: string;
-      try {
-        parsed = JSON.parse(body ?? '');
-        ok = validate(parsed);
-        detail = ok ? '' : validationErrorString(validate);
-      } catch {
-        detail = '[Invalid request body]';
-      }
-      if (!ok) {
-        const r = this.gatewayResponse('BAD_REQUEST_BODY', 400, 'Invalid request body', { '$context.error.validationErrorString': detail });
-        return send(r.status, r.body);
-      }
+    const verdict = validate?.(body ?? '');
+    if (verdict && !verdict.valid) {
+      const r = this.gatewayResponse('BAD_REQUEST_BODY', 400, 'Invalid request body', {
+        '$context.error.validationErrorString': verdict.validationErrorString,
+      });
+      return send(r.status, r.body);
     }
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};

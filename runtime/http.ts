@@ -54,7 +54,13 @@ export const responseForError = (err: unknown): HttpResponse => {
 
 const show = (v: unknown): string => {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // Nested deeper than JSON.stringify's recursion allows: still a 400, not a 500.
+    return Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested value';
+  }
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
 

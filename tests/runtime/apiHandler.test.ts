@@ -5,6 +5,7 @@ import { makeLogger } from '../../runtime/log';
 import { makeOrderTables } from '../../runtime/orders';
 import { type Dynamo, startDynamo } from '../support/dynamo';
 import { apiEvent } from '../support/events';
+import { TIER1_CORPUS, TIER1_TEXT_CORPUS } from './tier1Corpus';
 
 const codecs = makeCodecs();
 const validBody = { customerId: 'CUST-00042', items: [{ productId: 'SKU-1001', quantity: 2, unitPrice: 19.99 }] };
@@ -92,7 +93,9 @@ describe('POST /orders', () => {
 
   it('names the value and what is allowed', async () => {
     const res = await call(post(JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 0 }] })));
-    expect(res.json.error.details).toEqual([{ path: 'items.0.quantity', message: 'items.0.quantity is 0: expected integer >= 1' }]);
+    expect(res.json.error.details).toEqual([
+      { path: 'items.0.quantity', message: 'items.0.quantity is 0: expected integer from 1 to 9999' },
+    ]);
   });
 
   it('refuses a non-JSON content type with 415 and a body over 32 KiB with 413', async () => {
@@ -175,6 +178,25 @@ describe('POST /orders', () => {
       },
     };
     expect((await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps)).statusCode).toBe(503);
+  });
+});
+
+describe('the tier-1 corpus sent straight to the handler, as if no gateway had checked it', () => {
+  /** The status, the error code and whether the error lists details. */
+  const answer = async (body: string) => {
+    const res = await call(post(body));
+    return { status: res.statusCode, code: res.json.error?.code, details: Array.isArray(res.json.error?.details) };
+  };
+  const refused = { status: 400, code: 'VALIDATION_ERROR', details: true };
+  const accepted = { status: 202, code: undefined, details: false };
+
+  it.each(TIER1_CORPUS)('$name: 202 if valid, else 400 VALIDATION_ERROR with details', async ({ body, valid }) => {
+    expect(await answer(JSON.stringify(body))).toEqual(valid ? accepted : refused);
+  });
+
+  it.each(TIER1_TEXT_CORPUS)('the text of $name: 202 if the codec accepts it, else 400 (413 over 32 KiB)', async ({ text, codec }) => {
+    const tooLarge = { status: 413, code: 'PAYLOAD_TOO_LARGE', details: false };
+    expect(await answer(text)).toEqual(Buffer.byteLength(text) > MAX_BODY_BYTES ? tooLarge : codec === true ? accepted : refused);
   });
 });
 
