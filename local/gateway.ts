@@ -35,6 +35,28 @@ const matchRoute = (routes: readonly Route[], method: string, path: string) => {
   return undefined;
 };
 
+/** API Gateway's body for a gateway response the API does not customise. */
+const AWS_DEFAULT_TEMPLATE = '{"message":$context.error.messageString}';
+
+/**
+ * A gateway response body as API Gateway makes it: one pass of plain `$context` variable substitution, and
+ * nothing else. The template is not Velocity (`$util.escapeJavaScript(...)`, `#if` and `#set` stay as they
+ * are written) and no value is escaped, so a template that would break on AWS breaks here too:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseTemplates.html
+ * `vars` is keyed by the name after `$context.`; a name the local gateway does not know stays as written.
+ */
+export const renderGatewayTemplate = (template: string, vars: Readonly<Record<string, string>>): string =>
+  template.replace(/\$context\.((?:[A-Za-z0-9_]+\.)*[A-Za-z0-9_]+)/g, (whole, name: string) => {
+    // The longest known name wins: `$context.error.message.` is the message and a full stop.
+    const parts = name.split('.');
+    for (let n = parts.length; n > 0; n--) {
+      const candidate = parts.slice(0, n).join('.');
+      if (Object.prototype.hasOwnProperty.call(vars, candidate))
+        return vars[candidate] + whole.slice('$context.'.length + candidate.length);
+    }
+    return whole;
+  });
+
 /**
  * The REST API on 127.0.0.1: the program's routes at the root path, bodies checked with the same JSON
  * schema model API Gateway uses, judged as API Gateway judges it (local/modelValidator.ts), the program's
@@ -53,23 +75,29 @@ export class LocalGateway {
     }
   }
 
+  /**
+   * What API Gateway answers itself: the program's gateway response of `type` (else DEFAULT_4XX/5XX), its
+   * template rendered by {@link renderGatewayTemplate}. `message` is API Gateway's own text for the error.
+   */
   private gatewayResponse(
     type: string,
     fallbackStatus: number,
     message: string,
-    vars: Record<string, string> = {},
+    context: { requestId: string; httpMethod?: string; resourcePath?: string; validationErrorString?: string },
   ): { status: number; body: string } {
     const r = this.spec.responses[type] ?? this.spec.responses[fallbackStatus >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX'];
-    const values: Record<string, string> = {
-      '$context.error.messageString': JSON.stringify(message),
-      '$context.error.message': message,
-      ...vars,
-    };
-    let body = r?.template ?? JSON.stringify({ message });
-    body = body.replace(/\$util\.escapeJavaScript\((\$context\.error\.validationErrorString)\)/g, (_, v: string) =>
-      (values[v] ?? '').replace(/"/g, '\\"'),
-    );
-    for (const [k, v] of Object.entries(values)) body = body.split(k).join(v);
+    const body = renderGatewayTemplate(r?.template ?? AWS_DEFAULT_TEMPLATE, {
+      'error.message': message,
+      // "The quoted value of $context.error.message, namely "$context.error.message"": quoted, not escaped.
+      'error.messageString': `"${message}"`,
+      'error.responseType': type,
+      'error.validationErrorString': context.validationErrorString ?? '',
+      requestId: context.requestId,
+      extendedRequestId: context.requestId,
+      httpMethod: context.httpMethod ?? '',
+      resourcePath: context.resourcePath ?? '',
+      stage: this.spec.stage,
+    });
     return { status: Number(r?.statusCode ?? fallbackStatus), body };
   }
 
@@ -84,7 +112,7 @@ export class LocalGateway {
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
       if (size > MAX_READ_BYTES) {
-        const r = this.gatewayResponse('REQUEST_TOO_LARGE', 413, 'Request Too Long');
+        const r = this.gatewayResponse('REQUEST_TOO_LARGE', 413, 'Request Too Long', { requestId, httpMethod: req.method });
         return send(r.status, r.body);
       }
       chunks.push(chunk as Buffer);
@@ -94,7 +122,10 @@ export class LocalGateway {
     const matched = matchRoute(this.spec.routes, method, url.pathname);
     if (!matched) {
       // API Gateway answers an unknown path or method with 403 Missing Authentication Token.
-      const r = this.gatewayResponse('MISSING_AUTHENTICATION_TOKEN', 403, 'Missing Authentication Token');
+      const r = this.gatewayResponse('MISSING_AUTHENTICATION_TOKEN', 403, 'Missing Authentication Token', {
+        requestId,
+        httpMethod: method,
+      });
       return send(r.status, r.body);
     }
     const body = chunks.length > 0 ? Buffer.concat(chunks).toString('utf8') : null;
@@ -106,7 +137,10 @@ export class LocalGateway {
     const verdict = validate?.(body ?? '');
     if (verdict && !verdict.valid) {
       const r = this.gatewayResponse('BAD_REQUEST_BODY', 400, 'Invalid request body', {
-        '$context.error.validationErrorString': verdict.validationErrorString,
+        requestId,
+        httpMethod: method,
+        resourcePath: matched.route.resource,
+        validationErrorString: verdict.validationErrorString,
       });
       return send(r.status, r.body);
     }
@@ -143,13 +177,21 @@ export class LocalGateway {
     try {
       const result = (await matched.route.invoke(event)) as { statusCode?: number; headers?: Record<string, string>; body?: string } | null;
       if (!result || typeof result.statusCode !== 'number') {
-        const r = this.gatewayResponse('DEFAULT_5XX', 502, 'Internal server error');
+        const r = this.gatewayResponse('DEFAULT_5XX', 502, 'Internal server error', {
+          requestId,
+          httpMethod: method,
+          resourcePath: matched.route.resource,
+        });
         return send(r.status, r.body);
       }
       return send(result.statusCode, result.body ?? '', result.headers ?? {});
     } catch {
       // A failed or timed-out proxy function: API Gateway answers 502 (504 on timeout) itself.
-      const r = this.gatewayResponse('DEFAULT_5XX', 502, 'Internal server error');
+      const r = this.gatewayResponse('DEFAULT_5XX', 502, 'Internal server error', {
+        requestId,
+        httpMethod: method,
+        resourcePath: matched.route.resource,
+      });
       return send(r.status, r.body);
     }
   }

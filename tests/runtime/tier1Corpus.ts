@@ -8,6 +8,12 @@ const withItem = (item: object) => ({ customerId: 'CUST-00042', items: [item] })
 const quantity = (q: unknown) => withItem({ productId: 'P', quantity: q });
 const unitPrice = (p: unknown) => withItem({ productId: 'P', quantity: 1, unitPrice: p });
 const customerId = (c: unknown) => ({ ...validOrder, customerId: c });
+/** An object with `key` as an own property, whatever the key (`__proto__` included), as JSON.parse makes it. */
+const withKey = (base: object, key: string, value: unknown): object => {
+  const o = { ...base };
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  return o;
+};
 const nested = (depth: number): unknown => JSON.parse('['.repeat(depth) + ']'.repeat(depth));
 
 export const TIER1_CORPUS: readonly { name: string; body: unknown; valid: boolean }[] = [
@@ -107,6 +113,23 @@ export const TIER1_CORPUS: readonly { name: string; body: unknown; valid: boolea
   { name: 'quotes and backslashes in productId', body: withItem({ productId: '"\\\'`', quantity: 1 }), valid: true },
   { name: 'the noncharacter U+FFFF in productId', body: withItem({ productId: '\uFFFF', quantity: 1 }), valid: true },
   { name: 'a right-to-left override in productId', body: withItem({ productId: '\u202ESKU', quantity: 1 }), valid: true },
+
+  // Hostile keys: every unknown key is refused, whatever it contains.
+  { name: 'an unknown key with a quote', body: { ...validOrder, 'a"b': 1 }, valid: false },
+  { name: 'an unknown key with a backslash', body: { ...validOrder, 'a\\b': 1 }, valid: false },
+  { name: 'an unknown key with a newline', body: { ...validOrder, 'a\nb': 1 }, valid: false },
+  { name: 'an unknown key with a lone surrogate', body: { ...validOrder, '\uD800': 1 }, valid: false },
+  { name: 'an unknown key that names a gateway variable', body: { ...validOrder, '$context.error.messageString': 1 }, valid: false },
+  { name: 'an unknown key with Velocity in it', body: { ...validOrder, '#set($x = 1)$util.escapeJavaScript("x")': 1 }, valid: false },
+  { name: 'an empty key', body: { ...validOrder, '': 1 }, valid: false },
+  { name: 'a 10000-character key', body: { ...validOrder, ['k'.repeat(10_000)]: 1 }, valid: false },
+  { name: 'a __proto__ key', body: withKey(validOrder, '__proto__', { isAdmin: true }), valid: false },
+  { name: 'a constructor key', body: withKey(validOrder, 'constructor', { prototype: {} }), valid: false },
+  {
+    name: 'a __proto__ key in an item',
+    body: withItem(withKey({ productId: 'P', quantity: 1 }, '__proto__', { unitPrice: -1 })),
+    valid: false,
+  },
 
   // Deep nesting where an object or a scalar belongs.
   { name: 'items nested 1000 arrays deep', body: { ...validOrder, items: nested(1_000) }, valid: false },
