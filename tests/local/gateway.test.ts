@@ -3,23 +3,21 @@
  * Gateway renders them, by plain `$context` substitution, so a template that would break on AWS breaks here.
  */
 import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../../components/orderApi';
-import { type GatewaySpec, LocalGateway, renderGatewayTemplate } from '../../local/gateway';
+import { type GatewaySpec, GATEWAY_LIMITS, LAMBDA_REQUEST_BYTES, LocalGateway, renderGatewayTemplate } from '../../local/gateway';
 import { codecs } from '../../runtime/codecs';
 import { orderRequestSchema } from '../../runtime/schema';
+import { rawRequest } from '../support/rawHttp';
 
 const programResponses: GatewaySpec['responses'] = Object.fromEntries(
   GATEWAY_RESPONSES.map((r) => [r.type, { statusCode: r.statusCode?.toString(), template: gatewayResponseTemplate(r) }]),
 );
 
 const withGateway = async (responses: GatewaySpec['responses'], test: (url: string) => Promise<void>) => {
+  const invoke = () => Promise.resolve({ statusCode: 202, headers: {}, body: '{}' });
   const gateway = new LocalGateway({
     routes: [
-      {
-        method: 'POST',
-        resource: '/orders',
-        bodySchemas: { 'application/json': orderRequestSchema(codecs) },
-        invoke: () => Promise.resolve({ statusCode: 202, headers: {}, body: '{}' }),
-      },
+      { method: 'POST', resource: '/orders', bodySchemas: { 'application/json': orderRequestSchema(codecs) }, invoke },
+      { method: 'GET', resource: '/orders/{orderId}', bodySchemas: {}, invoke },
     ],
     stage: 'v1',
     responses,
@@ -63,5 +61,49 @@ describe('gateway responses in the local gateway', () => {
     expect(renderGatewayTemplate('$context.error.messageString|$context.error.message.|$context.nope|#if($x)', vars)).toBe(
       '"M"|M $context.error.message.|$context.nope|#if($x)',
     );
+  });
+});
+
+describe("the local gateway's answer to malformed HTTP and to requests over API Gateway's limits", () => {
+  const get = (path: string, headers = '') => `GET ${path} HTTP/1.1\r\nHost: x\r\n${headers}\r\n`;
+  const cases: [string, string | (() => Promise<Response>), number][] = [
+    ['an unknown method', 'FOO /orders HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a bad chunk size', 'POST /orders HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n', 400],
+    ['headers over 10240 bytes', get('/orders/x', `X-Big: ${'a'.repeat(GATEWAY_LIMITS.headerBytes)}\r\n`), 431],
+    ['a URL over 10240 characters', get(`/orders/${'a'.repeat(GATEWAY_LIMITS.headerBytes)}`), 414],
+    ['HTTP/1.1 without Host', 'GET /orders/x HTTP/1.1\r\n\r\n', 400],
+    ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400],
+    ['an Expect other than 100-continue', 'POST /orders HTTP/1.1\r\nHost: x\r\nExpect: x\r\nContent-Length: 2\r\n\r\n{}', 417],
+    ['a path parameter with a bad percent-escape', get('/orders/%ZZ'), 400],
+    ['a path parameter whose escapes are not UTF-8', get('/orders/%C3%28'), 400],
+  ];
+  it.each(cases)('%s: a JSON 4xx', async (_, request, status) => {
+    await withGateway(programResponses, async (url) => {
+      const res = await rawRequest(url, request as string);
+      expect({ status: res.status, type: res.headers['content-type'] }).toEqual({ status, type: 'application/json' });
+      expect(JSON.parse(res.body)).toEqual({ error: { code: 'REQUEST_ERROR', message: expect.any(String) } });
+    });
+  });
+
+  it.each([
+    ['a body over 10 MB (API Gateway)', GATEWAY_LIMITS.payloadBytes + 1],
+    ['a proxy event over 6 MB (Lambda)', LAMBDA_REQUEST_BYTES],
+  ])('%s: 413 PAYLOAD_TOO_LARGE', async (_, bytes) => {
+    await withGateway(programResponses, async (url) => {
+      const res = await fetch(`${url}/orders`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x'.repeat(bytes) });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
+    });
+  });
+
+  it('passes a body just under the limits to the function', async () => {
+    await withGateway(programResponses, async (url) => {
+      const res = await fetch(`${url}/orders`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'x'.repeat(LAMBDA_REQUEST_BYTES - 4096),
+      });
+      expect(res.status).toBe(202);
+    });
   });
 });
