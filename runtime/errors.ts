@@ -14,6 +14,7 @@ export const RUNTIME_ERROR_NAMES = [
   'OrderNotFoundError',
   'IdempotencyConflictError',
   'ConfigError',
+  'DeadlineExceededError',
 ] as const;
 export type RuntimeErrorName = (typeof RUNTIME_ERROR_NAMES)[number];
 
@@ -70,6 +71,16 @@ export class IdempotencyConflictError extends DofsError {
 export class ConfigError extends DofsError {
   constructor(message: string) {
     super('ConfigError', message);
+  }
+}
+
+/**
+ * The work did not finish before the function's own deadline, set just short of its timeout: the function
+ * answers this rather than being cut off, which would leave API Gateway only its own 502 to send.
+ */
+export class DeadlineExceededError extends DofsError {
+  constructor(message: string) {
+    super('DeadlineExceededError', message);
   }
 }
 

@@ -1,6 +1,7 @@
 import { type ApiDeps, MAX_BODY_BYTES, orderIdForKey, routeApiRequest } from '../../runtime/apiHandler';
 import { makeCodecs, type WorkflowInput } from '../../runtime/codecs';
 import { TransientError } from '../../runtime/errors';
+import { answerWithin, json } from '../../runtime/http';
 import { makeLogger } from '../../runtime/log';
 import { makeOrderTables } from '../../runtime/orders';
 import { type Dynamo, startDynamo } from '../support/dynamo';
@@ -178,6 +179,42 @@ describe('POST /orders', () => {
       },
     };
     expect((await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps)).statusCode).toBe(503);
+  });
+});
+
+describe('injected faults and the deadline', () => {
+  const injected = async () => {
+    throw new TransientError('injected fault in api-handler');
+  };
+
+  it.each([
+    ['POST /orders', () => post(JSON.stringify(validBody))],
+    ['GET /orders/{orderId}', () => apiEvent('GET', '/orders/{orderId}', { orderId: '00000000-0000-4000-8000-000000000000' })],
+  ])('answer an injected transient fault on %s as a real one: 503 SERVICE_UNAVAILABLE with Retry-After', async (_, event) => {
+    const w = world();
+    const res = await routeApiRequest(event(), codecs)({ ...w.deps, faults: injected });
+    expect({ status: res.statusCode, retryAfter: res.headers['Retry-After'], code: JSON.parse(res.body).error.code }).toEqual({
+      status: 503,
+      retryAfter: '1',
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    expect(res.body).not.toContain('injected');
+    expect(w.started).toEqual([]);
+  });
+
+  it('answer 504 GATEWAY_TIMEOUT when the work is not done by the deadline', async () => {
+    let warned = false;
+    const never = new Promise<never>(() => undefined);
+    const res = await answerWithin(20, never, () => (warned = true));
+    expect({ status: res.statusCode, code: JSON.parse(res.body).error.code, warned }).toEqual({
+      status: 504,
+      code: 'GATEWAY_TIMEOUT',
+      warned: true,
+    });
+  });
+
+  it("answer the work's own response when it is done in time", async () => {
+    await expect(answerWithin(60_000, Promise.resolve(json(202, { ok: true })))).resolves.toMatchObject({ statusCode: 202 });
   });
 });
 

@@ -83,11 +83,12 @@ const invoke = (
   name: string,
   fnName: string,
   event: unknown,
+  env: Record<string, string> = {},
 ): Promise<{ result?: any; error?: { name: string; message: string }; logs: string[] }> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'invoke.js'), bundles[name]], {
       cwd: bundles[name],
-      env: envOf(fnName),
+      env: { ...envOf(fnName), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -138,6 +139,22 @@ describe('generated Lambda bundles', () => {
     const r = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: '{"customerId":"x","items":[]}' }));
     expect(r.result.statusCode).toBe(400);
     expect(JSON.parse(r.result.body).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ path: 'items' }] });
+  }, 30000);
+
+  it('api-handler: answers an injected fault as a real one: 503 with Retry-After for an error, 504 for a hang', async () => {
+    const post = apiEvent('POST', '/orders', { body: JSON.stringify(order) });
+    const failing = await invoke('api-handler', 'dofs-api-handler', post, { DOFS_FAULTS: '{"errorRate":1}' });
+    expect(failing.error).toBeUndefined();
+    expect(failing.result).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '1' } });
+    expect(JSON.parse(failing.result.body).error.code).toBe('SERVICE_UNAVAILABLE');
+    // A hang past the function's timeout (here 2 s): answered before it, and the process is not held open.
+    const hanging = await invoke('api-handler', 'dofs-api-handler', post, {
+      DOFS_FAULTS: '{"timeoutRate":1}',
+      DOFS_TEST_REMAINING_MS: '2000',
+    });
+    expect(hanging.error).toBeUndefined();
+    expect(hanging.result.statusCode).toBe(504);
+    expect(JSON.parse(hanging.result.body).error.code).toBe('GATEWAY_TIMEOUT');
   }, 30000);
 
   it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
