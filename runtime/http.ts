@@ -1,13 +1,10 @@
 import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { SCHEMA_HINT } from './codecs';
-import { DeadlineExceededError, InvalidInputError } from './errors';
+import { type ProblemDetail, deadlineExceededError, invalidInputError } from './errors';
 
 /** One problem of a request, as the error body lists it. */
-export interface Problem {
-  readonly path: string;
-  readonly message: string;
-}
+export type Problem = ProblemDetail;
 
 /** The error body of CONTRACT.md. */
 export interface ErrorBody {
@@ -58,7 +55,7 @@ export const responseForError = (err: unknown): HttpResponse => {
 };
 
 /**
- * `work`'s response, or the response for a {@link DeadlineExceededError} if `work` has not finished `ms` from
+ * `work`'s response, or the response for a {@link deadlineExceededError} if `work` has not finished `ms` from
  * now. A Lambda function cut off by its timeout fails the invocation, and API Gateway answers a function
  * error with its own 502 `{"message": "Internal server error"}`
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html); answering just before the
@@ -74,7 +71,7 @@ export const answerWithin = async (
     timer = setTimeout(
       () => {
         onDeadline();
-        resolve(responseForError(new DeadlineExceededError(`no answer within ${ms} ms`)));
+        resolve(responseForError(deadlineExceededError(`no answer within ${ms} ms`)));
       },
       Math.max(0, ms),
     );
@@ -128,12 +125,12 @@ export const problemsOf = (errors: t.Errors): Problem[] => {
   return problems;
 };
 
-/** Decodes `input` or throws an {@link InvalidInputError} that lists every problem. */
+/** Decodes `input` or throws an {@link invalidInputError} that lists every problem. */
 export const decodeOrThrow = <A>(codec: t.Decoder<unknown, A>, input: unknown, what: string): A => {
   const decoded = codec.decode(input);
   if (isLeft(decoded)) {
     const problems = problemsOf(decoded.left);
-    throw new InvalidInputError(`${what}: ${problems.map((p) => p.message).join('; ')}`, problems);
+    throw invalidInputError(`${what}: ${problems.map((p) => p.message).join('; ')}`, problems);
   }
   return decoded.right;
 };

@@ -1,6 +1,6 @@
 import { type ApiDeps, MAX_BODY_BYTES, orderIdForKey, routeApiRequest } from '../../runtime/apiHandler';
 import { makeCodecs, type WorkflowInput } from '../../runtime/codecs';
-import { TransientError } from '../../runtime/errors';
+import { transientError } from '../../runtime/errors';
 import { answerWithin, json } from '../../runtime/http';
 import { makeLogger } from '../../runtime/log';
 import { makeOrderTables } from '../../runtime/orders';
@@ -174,7 +174,7 @@ describe('POST /orders', () => {
       tables: {
         ...w.deps.tables,
         createAccepted: async () => {
-          throw new TransientError('throttled');
+          throw transientError('throttled');
         },
       },
     };
@@ -184,7 +184,7 @@ describe('POST /orders', () => {
 
 describe('injected faults and the deadline', () => {
   const injected = async () => {
-    throw new TransientError('injected fault in api-handler');
+    throw transientError('injected fault in api-handler');
   };
 
   it.each([
