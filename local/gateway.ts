@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import type { Duplex } from 'stream';
+import { InvokeError } from './functions';
 import { type ModelVerdict, ModelValidator } from './modelValidator';
 
 /** One route of the REST API, as declared by the program's Resource/Method/Integration resources. */
@@ -33,14 +34,6 @@ export const GATEWAY_LIMITS = {
   /** "Integration timeout: 50 milliseconds - 29 seconds". */
   integrationTimeoutMs: 29_000,
 } as const;
-
-/**
- * Lambda's limit on a synchronous invocation's request, 6 MB
- * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): API Gateway answers a proxy event
- * over it with its REQUEST_TOO_LARGE response, 413 "Request Too Long", as reported in
- * https://github.com/koki-develop/lgtm-generator/issues/10.
- */
-export const LAMBDA_REQUEST_BYTES = 6 * 1024 * 1024;
 
 /** A body past the payload limit is read and dropped up to this size, so that the client reads the 413; past it the connection is cut. */
 const DRAIN_LIMIT_BYTES = 4 * GATEWAY_LIMITS.payloadBytes;
@@ -244,8 +237,6 @@ export class LocalGateway {
         requestTimeEpoch: Date.now(),
       },
     };
-    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_REQUEST_BYTES)
-      return refuse('REQUEST_TOO_LARGE', 413, 'Request Too Long', { resourcePath });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = Symbol('integration timeout');
     try {
@@ -258,8 +249,18 @@ export class LocalGateway {
       // (https://repost.aws/knowledge-center/malformed-502-api-gateway).
       if (!result || typeof result.statusCode !== 'number') return refuse('DEFAULT_5XX', 502, 'Internal server error', { resourcePath });
       return send(result.statusCode, result.body ?? '', result.headers ?? {});
-    } catch {
-      // The function failed, or hit its own timeout (10 s, below the integration's 29 s): a 502.
+    } catch (e) {
+      // Lambda refused the Invoke: an event over its 6 MB request limit
+      // (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, checked in one place, by
+      // local/functions.ts) is API Gateway's REQUEST_TOO_LARGE, 413, as reported in
+      // https://github.com/koki-develop/lgtm-generator/issues/10; AWS documents any other refused Invoke as a
+      // 500 (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html).
+      if (e instanceof InvokeError) {
+        return e.name === 'RequestEntityTooLargeException'
+          ? refuse('REQUEST_TOO_LARGE', 413, 'Request Too Long', { resourcePath })
+          : refuse('DEFAULT_5XX', 500, 'Internal server error', { resourcePath });
+      }
+      // The function failed, or hit its own timeout (10 s, below the integration's 29 s): a 502 (same page).
       return refuse('DEFAULT_5XX', 502, 'Internal server error', { resourcePath });
     } finally {
       clearTimeout(timer);

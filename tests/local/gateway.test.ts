@@ -3,7 +3,8 @@
  * Gateway renders them, by plain `$context` substitution, so a template that would break on AWS breaks here.
  */
 import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../../components/orderApi';
-import { type GatewaySpec, GATEWAY_LIMITS, LAMBDA_REQUEST_BYTES, LocalGateway, renderGatewayTemplate } from '../../local/gateway';
+import { PAYLOAD_LIMITS, invokeRequestError } from '../../local/functions';
+import { type GatewaySpec, GATEWAY_LIMITS, LocalGateway, renderGatewayTemplate } from '../../local/gateway';
 import { codecs } from '../../runtime/codecs';
 import { orderRequestSchema } from '../../runtime/schema';
 import { rawRequest } from '../support/rawHttp';
@@ -13,7 +14,11 @@ const programResponses: GatewaySpec['responses'] = Object.fromEntries(
 );
 
 const withGateway = async (responses: GatewaySpec['responses'], test: (url: string) => Promise<void>) => {
-  const invoke = () => Promise.resolve({ statusCode: 202, headers: {}, body: '{}' });
+  // A stub function behind Lambda's own Invoke check (the one local/functions.ts applies to every local function).
+  const invoke = (event: unknown) => {
+    const refused = invokeRequestError(JSON.stringify(event));
+    return refused ? Promise.reject(refused) : Promise.resolve({ statusCode: 202, headers: {}, body: '{}' });
+  };
   const gateway = new LocalGateway({
     routes: [
       { method: 'POST', resource: '/orders', bodySchemas: { 'application/json': orderRequestSchema(codecs) }, invoke },
@@ -87,7 +92,7 @@ describe("the local gateway's answer to malformed HTTP and to requests over API 
 
   it.each([
     ['a body over 10 MB (API Gateway)', GATEWAY_LIMITS.payloadBytes + 1],
-    ['a proxy event over 6 MB (Lambda)', LAMBDA_REQUEST_BYTES],
+    ['a proxy event over 6 MB (Lambda)', PAYLOAD_LIMITS.requestBytes],
   ])('%s: 413 PAYLOAD_TOO_LARGE', async (_, bytes) => {
     await withGateway(programResponses, async (url) => {
       const res = await fetch(`${url}/orders`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x'.repeat(bytes) });
@@ -101,7 +106,7 @@ describe("the local gateway's answer to malformed HTTP and to requests over API 
       const res = await fetch(`${url}/orders`, {
         method: 'POST',
         headers: { 'Content-Type': 'text/plain' },
-        body: 'x'.repeat(LAMBDA_REQUEST_BYTES - 4096),
+        body: 'x'.repeat(PAYLOAD_LIMITS.requestBytes - 4096),
       });
       expect(res.status).toBe(202);
     });
