@@ -23,11 +23,14 @@ const dechunk = (raw: string): string => {
 };
 
 /**
- * Writes `request` as is to the server at `url` (an http://host:port URL), half-closes, and reads the
- * response until the server closes the connection or the response is complete. For what fetch cannot
- * send: a bad method, bad chunking, a header over the limit, a bare `%`.
+ * Writes `request` as is to the server at `url` (an http://host:port URL) and reads the response until the
+ * server closes the connection or the response is complete. For what fetch cannot send: a bad method, bad
+ * chunking, a header over the limit, a bare `%`. With `halfClose` (the default) it then half-closes, which
+ * ends a request that is cut off mid-body; Node's server drops a complete request whose client half-closed
+ * before the answer (it does not allow half-open HTTP connections), so a request that is answered
+ * asynchronously needs `halfClose: false`.
  */
-export const rawRequest = (url: string, request: string | Buffer): Promise<RawResponse> =>
+export const rawRequest = (url: string, request: string | Buffer, { halfClose = true } = {}): Promise<RawResponse> =>
   new Promise((resolve, reject) => {
     const { hostname, port } = new URL(url);
     const socket = net.connect(Number(port), hostname);
@@ -65,5 +68,6 @@ export const rawRequest = (url: string, request: string | Buffer): Promise<RawRe
     });
     socket.on('close', finish);
     socket.on('error', () => undefined); // a reset after the answer: 'close' follows and decides
-    socket.end(request);
+    if (halfClose) socket.end(request);
+    else socket.write(request);
   });
