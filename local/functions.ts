@@ -50,6 +50,19 @@ export class InvokeError extends Error {
  */
 export const PAYLOAD_LIMITS = { requestBytes: 6_291_456, responseBytes: 6_291_556 } as const;
 
+/**
+ * The {@link InvokeError} Lambda answers an Invoke request carrying `payload` with, if it refuses it (a payload
+ * over the request limit); undefined if it takes it. Every caller of a local function goes through it: the
+ * local gateway maps the refusal to API Gateway's answer, so there is one 6 MB check, here.
+ */
+export const invokeRequestError = (payload: string): InvokeError | undefined =>
+  Buffer.byteLength(payload) > PAYLOAD_LIMITS.requestBytes
+    ? new InvokeError(
+        'RequestEntityTooLargeException',
+        `Request must be smaller than ${PAYLOAD_LIMITS.requestBytes} bytes for the InvokeFunction operation`,
+      )
+    : undefined;
+
 export interface LocalFunctionSpec {
   /** The resource name, e.g. `dofs-fulfillment`. */
   readonly name: string;
@@ -295,14 +308,8 @@ export class LocalFunction {
     if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
     // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
     const payload = JSON.stringify(event === undefined ? null : event);
-    if (Buffer.byteLength(payload) > PAYLOAD_LIMITS.requestBytes) {
-      return Promise.reject(
-        new InvokeError(
-          'RequestEntityTooLargeException',
-          `Request must be smaller than ${PAYLOAD_LIMITS.requestBytes} bytes for the InvokeFunction operation`,
-        ),
-      );
-    }
+    const refused = invokeRequestError(payload);
+    if (refused) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       this.waiting.push({ payload, resolve, reject });
       this.dispatch();

@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { renderGatewayTemplate } from '../../local/gateway';
 import { type Recorded, policyOf, resolve, synth } from './harness';
 import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
 import { type LogLevel, makeLogger } from '../../runtime/log';
@@ -186,6 +187,34 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       const permission = s.ofType('aws:lambda/permission:Permission')[0];
       expect(permission.inputs).toMatchObject({ principal: 'apigateway.amazonaws.com', action: 'lambda:InvokeFunction' });
       expect(permission.inputs.sourceArn).toMatch(/^arn:aws:execute-api:.*\/\*\/\*\/orders\*$/);
+    });
+
+    it("answers API Gateway's own errors with the contract's body, valid JSON whatever the request held", () => {
+      const responses = s.ofType('aws:apigateway/response:Response');
+      expect(responses.map((r) => r.inputs.responseType).sort()).toEqual([
+        'BAD_REQUEST_BODY',
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+        'INTEGRATION_TIMEOUT',
+        'REQUEST_TOO_LARGE',
+      ]);
+      // Gateway responses are plain substitution, not Velocity: what a template must not rely on.
+      const hostile = '"\\\n\t\u0000\uD800$context.error.message #set($x = 1) $util.escapeJavaScript("x")';
+      for (const r of responses) {
+        const template = r.inputs.responseTemplates?.['application/json'] ?? '';
+        expect(template).not.toMatch(/\$util|\$input|#(set|if|foreach)/);
+        // Every variable AWS may put in a body, with what a client controls in it; messageString is API
+        // Gateway's own text, quoted.
+        const body = renderGatewayTemplate(template, {
+          'error.message': hostile,
+          'error.messageString': '"Missing Authentication Token"',
+          'error.validationErrorString': hostile,
+          'error.responseType': hostile,
+          resourcePath: hostile,
+          httpMethod: hostile,
+        });
+        expect(JSON.parse(body)).toEqual({ error: { code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) } });
+      }
     });
 
     it('renders the state machine with logging, tracing and the configured type', () => {
