@@ -160,7 +160,7 @@ class Sandbox {
     for (const stream of [worker.stdout, worker.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => this.logLine(line));
     }
-    worker.on('message', (m: { type: string; id?: string; result?: string; error?: string | RapidErrorResponse }) => {
+    worker.on('message', (m: { type: string; id?: string; requestId?: string; result?: string; error?: string | RapidErrorResponse }) => {
       if (m.type === 'init-error') {
         const error = m.error as RapidErrorResponse;
         this.log(`[${this.spec.name}] init failed: ${error.errorType}: ${error.errorMessage}`);
@@ -171,6 +171,17 @@ class Sandbox {
           this.ready = true;
           this.onReady();
         }
+        return;
+      }
+      if (m.type === 'crash') {
+        // The runtime exits after an uncaught exception or unhandled rejection (worker.js): that
+        // invocation fails with the error, and the worker is retired as after a timeout.
+        const p = m.requestId === undefined ? undefined : this.pending.get(m.requestId);
+        if (worker === this.worker && !this.stopped) this.spawn();
+        if (p) {
+          this.settle(m.requestId!, p);
+          p.reject(FunctionError.fromPayload(m.error as string));
+        } else if (![...this.pending.values()].some((q) => q.worker === worker)) void worker.terminate();
         return;
       }
       const p = this.pending.get(m.id!);
