@@ -163,10 +163,11 @@ export const deployPolicy = (account: string, region: string) => {
       Resource: [arn('logs', 'log-group:dofs-*'), arn('logs', 'log-group:/aws/vendedlogs/states/dofs-*')],
     },
     {
+      // DescribeLogGroups takes no resource type (Service Authorization Reference, CloudWatch Logs): AWS requires "*".
       Sid: 'ListLogGroups',
       Effect: 'Allow',
       Action: ['logs:DescribeLogGroups'],
-      Resource: arn('logs', 'log-group:*'),
+      Resource: '*',
     },
     {
       // Step Functions' log delivery: these actions support no resource-level permissions, so AWS requires "*".
@@ -207,15 +208,25 @@ export const deployPolicy = (account: string, region: string) => {
       Resource: arn('sns', 'dofs-*'),
     },
     {
-      // API Gateway's REST resources carry ids, not names: the API's own tree is the narrowest scope.
+      // API Gateway's REST resources carry ids, not names: the API's own tree is the narrowest scope. Each
+      // path gets the verbs its resource type takes (Service Authorization Reference, Amazon API Gateway
+      // Management): the collection is listed and created, tags are read, put and deleted.
+      Sid: 'RestApis',
+      Effect: 'Allow',
+      Action: ['apigateway:GET', 'apigateway:POST'],
+      Resource: `arn:aws:apigateway:${region}::/restapis`,
+    },
+    {
       Sid: 'RestApi',
       Effect: 'Allow',
       Action: ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'],
-      Resource: [
-        `arn:aws:apigateway:${region}::/restapis`,
-        `arn:aws:apigateway:${region}::/restapis/*`,
-        `arn:aws:apigateway:${region}::/tags/*`,
-      ],
+      Resource: `arn:aws:apigateway:${region}::/restapis/*`,
+    },
+    {
+      Sid: 'RestApiTags',
+      Effect: 'Allow',
+      Action: ['apigateway:GET', 'apigateway:PUT', 'apigateway:DELETE'],
+      Resource: `arn:aws:apigateway:${region}::/tags/*`,
     },
     {
       Sid: 'DofsRoles',

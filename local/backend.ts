@@ -5,6 +5,7 @@
  * function, the Step Functions endpoint and DynamoDB) on threads of normal priority. On AWS the two run
  * on separate machines; here they share two cores, and a burst of POSTs comes first.
  */
+import { randomUUID } from 'crypto';
 import { parentPort } from 'worker_threads';
 import {
   ConditionalCheckFailedException,
@@ -17,18 +18,19 @@ import {
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type * as Fauxqs from 'fauxqs';
 import {
-  CREDENTIALS,
   type Endpoints,
   LocalCloudError,
   REGION,
   Stops,
   TIME_COMPRESSION,
   apiFunctionNames,
+  functionArn,
   functionArnIn,
   functionSpecFor,
   lastSegment,
 } from './common';
 import { FunctionError, LocalFunction } from './functions';
+import { Gate, type IamSetup, type Principal, denialMessage, startGateProxy } from './iamGate';
 import { type TaskRunner, lambdaTask, makeInterpreter } from './interpreter';
 import { type Recorded, ofType as ofTypeIn } from './mockProgram';
 import { LocalPoller } from './poller';
@@ -42,6 +44,8 @@ export interface BackendSetup {
   readonly endpoints: Endpoints;
   /** Show the functions' log lines and the state machine's failures. */
   readonly functionLogs: boolean;
+  /** The program's principals (`local/iam.ts`), and which session each function and the state machine run as, by access key id. */
+  readonly iam: { readonly setup: IamSetup; readonly functions: Record<string, string>; readonly stateMachine: string };
 }
 
 /** What the back end reports once it runs: for the start-up lines. */
@@ -69,30 +73,77 @@ export type FromBackend =
  */
 const BACKGROUND_SIZING = { maxSandboxes: 1 };
 
-/** fauxqs, the SQS API, on a free port. */
+/** fauxqs, the SQS API, on a free port, behind IAM's gate (whose endpoint is the one everything is given). */
 const startSqs = async () => {
   // fauxqs is ESM-only; TypeScript's CommonJS output would turn `import()` into `require()`.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body, the only way to keep a real import()
   const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<typeof Fauxqs>;
   const { startFauxqs } = await importEsm('fauxqs');
-  return startFauxqs({ port: 0, logger: false, defaultRegion: REGION });
+  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: REGION });
+  const gate = new Gate('sqs');
+  const proxy = await startGateProxy(fauxqs.address, gate);
+  return { fauxqs, gate, endpoint: proxy.endpoint, stop: () => proxy.stop().then(() => fauxqs.stop()) };
 };
 
-type Fauxqs = Awaited<ReturnType<typeof startSqs>>;
+type Sqs = Awaited<ReturnType<typeof startSqs>>;
+
+/** SDK credentials of a principal's session. */
+const credentialsOf = (p: Principal) => ({ accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, sessionToken: p.sessionToken });
+
+/**
+ * The Java SDK's description of a service error, which Step Functions appends to the Cause of a service
+ * integration's failure: "<message> (Service: AmazonDynamoDBv2; Status Code: 400; Error Code:
+ * AccessDeniedException; Request ID: ...; Proxy: null)" (as LocalStack forms it from AWS's recorded
+ * responses, localstack-core stepfunctions state_task_service_dynamodb.py `_error_cause_from_client_error`).
+ */
+const serviceErrorCause = (service: string, e: Error & { $metadata?: { httpStatusCode?: number; requestId?: string } }, code = e.name) =>
+  `${e.message} (Service: ${service}; Status Code: ${e.$metadata?.httpStatusCode ?? 400}; Error Code: ${code}; Request ID: ${
+    e.$metadata?.requestId ?? randomUUID()
+  }; Proxy: null)`;
+
+/**
+ * What the Lambda service checks before it runs a function for a state machine: lambda:InvokeFunction for
+ * the state machine's role. A denial fails the task with Lambda.AWSLambdaException, the Cause the
+ * AccessDeniedException Lambda answered (403) as the Java SDK describes it (awslabs/aws-deployment-framework#460,
+ * a task whose Resource is a function ARN, as here).
+ */
+const lambdaDenial = (message: string): Error =>
+  Object.assign(
+    new Error(
+      `${message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: ${randomUUID()}; Proxy: null)`,
+    ),
+    { name: 'Lambda.AWSLambdaException' },
+  );
+
+/**
+ * The actions an SQS event source mapping needs from its function's execution role. Lambda checks them when
+ * the mapping is created and refuses it with InvalidParameterValueException "The function execution role
+ * does not have permissions to call ReceiveMessage on SQS" (anomalyco/sst#5737; earlier "The provided
+ * execution role ...", aws/aws-cdk#6770, and DeleteMessage in functionalone/serverless-iam-roles-per-function#21),
+ * so `pulumi up` fails; the list is "Lambda execution role permissions" in
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html.
+ */
+const MAPPING_ACTIONS = ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'] as const;
 
 /**
  * Materialises the back end from the declared resources: queues with their compressed visibility
  * timeouts and redrive policies, the functions no API route invokes, the state machine's tasks (Lambda
  * ARNs to local functions, service integrations to the emulators) and the event source mappings.
  */
-export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (line: string) => void) => {
+export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, say: (line: string) => void) => {
   const { resources, config } = setup;
   const ofType = <T extends Parameters<typeof ofTypeIn>[1]>(type: T) => ofTypeIn(resources, type);
   const stops = new Stops();
   const { endpoints } = setup;
   try {
-    const sqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: CREDENTIALS });
-    const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: REGION, credentials: CREDENTIALS });
+    // IAM: this thread's gate (SQS) enforces the principals from now on; its decisions also serve the
+    // state machine's Lambda tasks and the mappings' check below.
+    const authorizer = gate.use(setup.iam.setup, ['lambda']);
+    const principal = (accessKeyId: string) => authorizer.principalOf(accessKeyId)!;
+    const workflow = principal(setup.iam.stateMachine);
+    // The state machine's service integrations run as its role's session.
+    const sqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: credentialsOf(workflow) });
+    const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: REGION, credentials: credentialsOf(workflow) });
     stops.push(
       () => sqs.destroy(),
       () => ddb.destroy(),
@@ -119,8 +170,9 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
     const api = apiFunctionNames(resources);
     const functions = new Map<string, LocalFunction>();
     for (const fn of ofType('aws:lambda/function:Function').filter((f) => !api.has(f.name))) {
+      const credentials = principal(setup.iam.functions[functionArn(fn.name)]);
       const local = new LocalFunction(
-        functionSpecFor(fn, endpoints, { logs: setup.functionLogs, background: true }),
+        functionSpecFor(fn, endpoints, { logs: setup.functionLogs, background: true, credentials }),
         say,
         BACKGROUND_SIZING,
       );
@@ -143,7 +195,11 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
       const resource = state.Resource;
       if (resource.startsWith('arn:aws:lambda:')) {
         const fn = functionFor(resource);
-        tasks[stateName] = lambdaTask((event) => fn.invoke(event));
+        tasks[stateName] = lambdaTask(async (event) => {
+          const denial = await authorizer.authorize(workflow, 'lambda:InvokeFunction', fn.spec.arn);
+          if (denial) throw lambdaDenial(denialMessage(denial));
+          return fn.invoke(event);
+        });
       } else if (resource === 'arn:aws:states:::sqs:sendMessage') {
         tasks[stateName] = async (p: { QueueUrl: string; MessageBody: unknown }) => {
           const queue = queues.get(lastSegment(p.QueueUrl));
@@ -156,6 +212,11 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
             const r = await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
             return { MessageId: r.MessageId, MD5OfMessageBody: r.MD5OfMessageBody };
           } catch (e) {
+            // A service error reaches Step Functions as the Java SDK's AmazonSQSException (the name the
+            // SendToQueue retry already matches; LocalStack's state_task_service_sqs.py _ERROR_NAME_AWS).
+            if ((e as Error).name === 'AccessDenied') {
+              throw new FunctionError('SQS.AmazonSQSException', serviceErrorCause('AmazonSQS', e as Error, 'AccessDenied'));
+            }
             throw new FunctionError(`SQS.${(e as Error).name}`, (e as Error).message);
           }
         };
@@ -169,7 +230,7 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
             return result;
           } catch (e) {
             const name = e instanceof ConditionalCheckFailedException ? 'ConditionalCheckFailedException' : (e as Error).name;
-            throw new FunctionError(`DynamoDB.${name}`, (e as Error).message);
+            throw new FunctionError(`DynamoDB.${name}`, serviceErrorCause('AmazonDynamoDBv2', e as Error, name));
           }
         };
       } else {
@@ -188,8 +249,20 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
       const queue = queues.get(lastSegment(queueArn));
       if (!queue) throw new LocalCloudError(`mapping ${m.name}: no local queue for its eventSourceArn '${queueArn}'`);
       const fn = functionFor(m.inputs.functionName);
+      // Lambda polls with the function's execution role, and refuses the mapping if the role cannot.
+      const role = principal(setup.iam.functions[fn.spec.arn]);
+      for (const action of MAPPING_ACTIONS) {
+        if (await authorizer.authorize(role, `sqs:${action}`, queueArn)) {
+          throw new LocalCloudError(
+            `mapping ${m.name}: InvalidParameterValueException: The function execution role does not have permissions to call ${action} on SQS ` +
+              `(role ${role.roleName} has no sqs:${action} on ${queueArn}; Lambda refuses the mapping, so pulumi up fails)`,
+          );
+        }
+      }
+      const pollerSqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: credentialsOf(role) });
+      stops.push(() => pollerSqs.destroy());
       const poller = new LocalPoller(
-        sqs,
+        pollerSqs,
         {
           name: m.name,
           queueUrl: queue.url,
@@ -230,14 +303,14 @@ export const serve = (lowerPriority: () => boolean): void => {
   lowerPriority();
   const sqsStarted = startSqs();
   sqsStarted.then(
-    (fauxqs) => post({ type: 'listening', sqsEndpoint: fauxqs.address }),
+    (sqs) => post({ type: 'listening', sqsEndpoint: sqs.endpoint }),
     (e: Error) => post({ type: 'failed', error: { name: e.name, message: `fauxqs did not start: ${e.message}` } }),
   );
   let backend: Awaited<ReturnType<typeof startBackend>> | undefined;
   port.on('message', (m: ToBackend) => {
     if (m.type === 'setup') {
       sqsStarted
-        .then((fauxqs) => startBackend(fauxqs, m.setup, say))
+        .then((sqs) => startBackend(sqs, m.setup, say))
         .then(
           (b) => {
             backend = b;

@@ -12,11 +12,14 @@ import {
   Stops,
   TIME_COMPRESSION,
   apiFunctionNames,
+  functionArn,
   functionArnIn,
   functionSpecFor,
 } from './common';
 import { LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
+import { localPrincipals, parseRevocation } from './iam';
+import { Gate, type IamSetup, startGateProxy } from './iamGate';
 import { type InputsByType, type Recorded, type RecordedOf, ofType } from './mockProgram';
 import { ROOT, knownStacks, stackConfig } from './stacks';
 import { type ExecutionOutcome, type ExecutionRunner, LocalStepFunctions } from './stepFunctions';
@@ -37,11 +40,17 @@ export interface LocalCloudOptions {
   readonly log: (line: string) => void;
   /** Show function log lines. */
   readonly functionLogs: boolean;
+  /** Fault injection: grants to take away from the declared roles, as `ROLE:ACTION` (`--revoke`). */
+  readonly revoke?: readonly string[];
 }
 
 /** Resource types the local cloud materialises; anything else is listed at startup as not emulated. */
 const EMULATED = new Set([
   'aws:dynamodb/table:Table',
+  'aws:iam/policy:Policy',
+  'aws:iam/role:Role',
+  'aws:iam/rolePolicy:RolePolicy',
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
   'aws:sqs/queue:Queue',
   'aws:lambda/function:Function',
   'aws:lambda/eventSourceMapping:EventSourceMapping',
@@ -61,19 +70,40 @@ export { knownStacks };
 /** A function behind the REST API: both sandboxes started with it, and room to allocate between scavenges. */
 const API_SIZING = { maxSandboxes: 2, warmSandboxes: 2, youngGenerationMb: 32 };
 
-/** dynalite (in memory, or on LevelDB under `dataDir`) in a worker thread of its own; resolves its port. */
-const startDynalite = async (dataDir: string | undefined, stops: Stops): Promise<number> => {
+/**
+ * dynalite (in memory, or on LevelDB under `dataDir`) in a worker thread of its own, behind IAM's gate:
+ * resolves its port, and `useIam` hands the gate the program's principals (resolved once it enforces them).
+ */
+const startDynalite = async (dataDir: string | undefined, stops: Stops) => {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const worker = new Worker(path.join(__dirname, 'dynamoWorker.js'), { workerData: { path: dataDir }, execArgv: [] });
+  const replies = (type: string) =>
+    new Promise<{ port?: number }>((resolve) => {
+      const on = (m: { type: string; port?: number }) => {
+        if (m.type !== type) return;
+        worker.off('message', on);
+        resolve(m);
+      };
+      worker.on('message', on);
+    });
   stops.push(async () => {
-    worker.postMessage('stop');
-    await new Promise((r) => worker.once('message', r));
+    const stopped = replies('stopped');
+    worker.postMessage({ type: 'stop' });
+    await stopped;
     await worker.terminate();
   });
-  return new Promise<number>((resolve, reject) => {
-    worker.once('message', (m: { port: number }) => resolve(m.port));
-    worker.once('error', reject);
-  });
+  const port = await Promise.race([
+    replies('listening').then((m) => m.port!),
+    new Promise<never>((_, reject) => worker.once('error', reject)),
+  ]);
+  return {
+    port,
+    useIam: async (setup: IamSetup) => {
+      const ready = replies('iam-ready');
+      worker.postMessage({ type: 'iam', setup });
+      await ready;
+    },
+  };
 };
 
 /**
@@ -157,6 +187,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
   }
   const say = opts.log;
   const stops = new Stops();
+  const revocations = (opts.revoke ?? []).map(parseRevocation);
 
   try {
     say(`dofs local cloud: running the program for stack '${opts.stack}' under the mock monitor...`);
@@ -168,23 +199,27 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const synthesis = synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
     synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
     const dataDir = path.join(opts.dataRoot ? path.resolve(opts.dataRoot) : path.join(ROOT, '.dofs'), opts.stack, 'dynamodb');
-    const [ddbPort, backend] = await Promise.all([
-      startDynalite(opts.persist ? dataDir : undefined, stops),
-      startBackendThread(say, stops),
-    ]);
+    const [dynamo, backend] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startBackendThread(say, stops)]);
     const s = await synthesis;
 
     const skipped = new Map<string, number>();
     for (const r of s.resources) {
       if (!EMULATED.has(r.type) && !r.type.startsWith('dofs:')) skipped.set(r.type, (skipped.get(r.type) ?? 0) + 1);
     }
+    say(`  not emulated (no local counterpart): ${[...skipped].map(([t, n]) => `${t.split(':').pop()} ×${n}`).join(', ')}`);
+
+    // IAM: a session of each function's execution role and of the state machine's role, with the policies
+    // the program gives them; every gate evaluates their calls from here on (local/iamGate.ts).
+    const principals = localPrincipals(s.resources, revocations);
+    await dynamo.useIam(principals.setup);
+    const roles = new Set(principals.setup.principals.map((p) => p.roleName));
     say(
-      `  not emulated (no local counterpart; IAM is not enforced locally): ${[...skipped]
-        .map(([t, n]) => `${t.split(':').pop()} ×${n}`)
-        .join(', ')}`,
+      `  IAM: the calls of ${roles.size} declared roles evaluated against their policies (iam-simulate)${
+        revocations.length > 0 ? `; revoked: ${revocations.map((r) => `${r.role}:${r.action}`).join(', ')}` : ''
+      }`,
     );
 
-    const dynamoEndpoint = `http://127.0.0.1:${ddbPort}`;
+    const dynamoEndpoint = `http://127.0.0.1:${dynamo.port}`;
     const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: CREDENTIALS });
     stops.push(() => ddb.destroy());
     for (const t of s.ofType('aws:dynamodb/table:Table')) {
@@ -226,9 +261,24 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     );
     await sfn.listen();
     stops.push(() => sfn.stop());
-    const endpoints = { dynamodb: dynamoEndpoint, sqs: backend.sqsEndpoint, sfn: sfn.endpoint };
+    // Its IAM gate: the endpoint the functions (and clients) are given.
+    const sfnGate = new Gate('states');
+    sfnGate.use(principals.setup);
+    const sfnProxy = await startGateProxy(sfn.endpoint, sfnGate);
+    stops.push(() => sfnProxy.stop());
+    const endpoints = { dynamodb: dynamoEndpoint, sqs: backend.sqsEndpoint, sfn: sfnProxy.endpoint };
 
-    const back = await backend.setup({ resources: s.resources, config: s.config, endpoints, functionLogs: opts.functionLogs });
+    const back = await backend.setup({
+      resources: s.resources,
+      config: s.config,
+      endpoints,
+      functionLogs: opts.functionLogs,
+      iam: {
+        setup: principals.setup,
+        functions: Object.fromEntries([...principals.functions].map(([arn, p]) => [arn, p.accessKeyId])),
+        stateMachine: principals.stateMachine.accessKeyId,
+      },
+    });
     say(
       `  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`,
     );
@@ -238,7 +288,12 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const api = apiFunctionNames(s.resources);
     const functionsByArn = new Map<string, LocalFunction>();
     for (const fn of s.ofType('aws:lambda/function:Function').filter((f) => api.has(f.name))) {
-      const local = new LocalFunction(functionSpecFor(fn, endpoints, { logs: opts.functionLogs, background: false }), say, API_SIZING);
+      const credentials = principals.functions.get(functionArn(fn.name))!;
+      const local = new LocalFunction(
+        functionSpecFor(fn, endpoints, { logs: opts.functionLogs, background: false, credentials }),
+        say,
+        API_SIZING,
+      );
       functionsByArn.set(local.spec.arn, local);
       stops.push(() => local.stop());
     }
@@ -246,7 +301,9 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     say(
       `  Lambda (worker threads): ${[...functionsByArn.values()].map((f) => f.spec.name).join(', ')} (request path); ${back.functions.join(', ')} (back end, lower OS priority)`,
     );
-    say(`  Step Functions (aws-local-stepfunctions): ${back.stateMachine}, endpoint ${sfn.endpoint} (retry pauses ÷${TIME_COMPRESSION})`);
+    say(
+      `  Step Functions (aws-local-stepfunctions): ${back.stateMachine}, endpoint ${sfnProxy.endpoint} (retry pauses ÷${TIME_COMPRESSION})`,
+    );
     say(`  event source mappings: ${back.mappings.join(', ')}`);
     const functionFor = (arnOrUri: string): LocalFunction => {
       const fn = functionsByArn.get(functionArnIn(arnOrUri));
@@ -268,7 +325,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
 
     return {
       url: gateway.url,
-      sfnEndpoint: sfn.endpoint,
+      sfnEndpoint: sfnProxy.endpoint,
       sqsEndpoint: backend.sqsEndpoint,
       dynamoEndpoint,
       stateMachineArn: sfn.spec.arn,

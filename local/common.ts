@@ -11,6 +11,7 @@ export const TIME_COMPRESSION = 60;
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
+/** The account owner's credentials, which the local cloud itself uses: IAM does not evaluate them (`local/iamGate.ts`). */
 export const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** A problem the user can fix, reported as one line (unknown stack, port taken, bad flag). */
@@ -55,11 +56,23 @@ export interface Endpoints {
   readonly sfn: string;
 }
 
-/** A declared `aws:lambda/function:Function` as a local function: its bundle, limits and environment. */
+/** Credentials as Lambda hands them to a function: those of a session of its execution role. */
+export interface SessionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
+/**
+ * A declared `aws:lambda/function:Function` as a local function: its bundle, limits and environment, with
+ * `credentials` (a session of its role, `local/iam.ts`) in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+ * AWS_SESSION_TOKEN, as Lambda sets them ("Defined runtime environment variables",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+ */
 export const functionSpecFor = (
   fn: RecordedOf<'aws:lambda/function:Function'>,
   endpoints: Endpoints,
-  opts: { logs: boolean; background: boolean },
+  opts: { logs: boolean; background: boolean; credentials: SessionCredentials },
 ): LocalFunctionSpec => {
   const logging = loggingOf(fn);
   return {
@@ -76,8 +89,9 @@ export const functionSpecFor = (
       ...(fn.inputs.environment?.variables ?? {}),
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: opts.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: opts.credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: opts.credentials.sessionToken,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.inputs.memorySize ?? 128),
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

@@ -5,14 +5,16 @@
 import { parseArgs } from 'util';
 import { LocalCloudError, TIME_COMPRESSION, knownStacks, startLocalCloud } from './cloud';
 
-const USAGE = `usage: npm start -- [--stack dev] [--port 3000] [--persist] [--quiet] [--config key=value ...]
+const USAGE = `usage: npm start -- [--stack dev] [--port 3000] [--persist] [--quiet] [--config key=value ...] [--revoke role:action ...]
 
   --stack NAME        the stack whose Pulumi.<NAME>.yaml config to run (default dev)
   --port N            port on 127.0.0.1 for the API (default $PORT or 3000; 0 picks a free one)
   --persist           keep DynamoDB data under .dofs/<stack>/ between runs (default: in memory);
                       $DOFS_DATA_DIR, if set, is used instead of .dofs
   --quiet             do not stream the functions' log lines
-  --config KEY=VALUE  override a stack config value, e.g. --config 'faults={"fulfillment":{"errorRate":1}}'`;
+  --config KEY=VALUE  override a stack config value, e.g. --config 'faults={"fulfillment":{"errorRate":1}}'
+  --revoke GRANT      fault injection: take a grant ROLE:ACTION away from a declared role, to see what a
+                      missing grant does, e.g. --revoke dofs-store-order-role:dynamodb:UpdateItem`;
 
 /** Parses the flags; a bad one is a one-line error naming the flag, the value and what is allowed. */
 export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
@@ -26,6 +28,7 @@ export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
         persist: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         config: { type: 'string', multiple: true, default: [] },
+        revoke: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -47,7 +50,7 @@ export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
     const key = entry.slice(0, eq);
     config[key.includes(':') ? key : `dofs:${key}`] = entry.slice(eq + 1);
   }
-  return { stack: v.stack, port, persist: v.persist, quiet: v.quiet, config, help: v.help };
+  return { stack: v.stack, port, persist: v.persist, quiet: v.quiet, config, revoke: v.revoke, help: v.help };
 };
 
 const main = async () => {
@@ -65,6 +68,7 @@ const main = async () => {
     config: flags.config,
     log,
     functionLogs: !flags.quiet,
+    revoke: flags.revoke,
   });
   log(`  Step Functions endpoint: ${cloud.sfnEndpoint}  state machine: ${cloud.stateMachineArn}`);
   log(`  waits are ${TIME_COMPRESSION}× shorter than on AWS; retry and receive counts are the same`);

@@ -21,6 +21,10 @@ export interface InputsByType {
   'aws:apigateway/response:Response': aws.apigateway.ResponseArgs;
   'aws:apigateway/stage:Stage': aws.apigateway.StageArgs;
   'aws:dynamodb/table:Table': aws.dynamodb.TableArgs;
+  'aws:iam/policy:Policy': aws.iam.PolicyArgs;
+  'aws:iam/role:Role': aws.iam.RoleArgs;
+  'aws:iam/rolePolicy:RolePolicy': aws.iam.RolePolicyArgs;
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': aws.iam.RolePolicyAttachmentArgs;
   'aws:lambda/eventSourceMapping:EventSourceMapping': aws.lambda.EventSourceMappingArgs;
   'aws:lambda/function:Function': aws.lambda.FunctionArgs;
   'aws:sfn/stateMachine:StateMachine': aws.sfn.StateMachineArgs;
@@ -55,8 +59,12 @@ export const resolve = <T>(o: pulumi.Input<T>): Promise<T> => new Promise((res) 
  */
 export const registrationsSettled = (): Promise<void> => (runtimeSettings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
 
-const arnFor = (type: string, name: string): string => {
+const arnFor = (type: string, name: string, inputs: Recorded['inputs']): string => {
   const service = type.split(':')[1].split('/')[0];
+  // IAM is global: no region in its ARNs, and a role's or policy's path is part of its ARN.
+  const iamName = `${(inputs.path as string | undefined) ?? '/'}${(inputs.name as string | undefined) ?? name}`;
+  if (type === 'aws:iam/role:Role') return `arn:aws:iam::123456789012:role${iamName}`;
+  if (type === 'aws:iam/policy:Policy') return `arn:aws:iam::123456789012:policy${iamName}`;
   if (type === 'aws:sfn/stateMachine:StateMachine') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${name}`;
   if (type === 'aws:dynamodb/table:Table') return `arn:aws:dynamodb:eu-west-1:123456789012:table/${name}`;
   if (type === 'aws:cloudwatch/logGroup:LogGroup') return `arn:aws:logs:eu-west-1:123456789012:log-group:${name}`;
@@ -71,7 +79,7 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
       newResource: (args) => {
         const inputs = args.inputs as Recorded['inputs'];
         resources.push({ type: args.type, name: args.name, inputs });
-        const arn = arnFor(args.type, args.name);
+        const arn = arnFor(args.type, args.name, inputs);
         const state: Record<string, unknown> = { ...inputs, arn, name: (inputs.name as string | undefined) ?? args.name };
         if (args.type === 'aws:sqs/queue:Queue') state.url = `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`;
         if (args.type === 'aws:lambda/function:Function')
@@ -81,7 +89,8 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
           state.executionArn = `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`;
         }
         if (args.type === 'aws:apigateway/stage:Stage') state.invokeUrl = `https://api.example.com/${inputs.stageName as string}`;
-        return { id: `${args.name}-id`, state };
+        // A role's id is its name, as the provider sets it (what a RolePolicy's `role: role.id` then names).
+        return { id: args.type === 'aws:iam/role:Role' ? (state.name as string) : `${args.name}-id`, state };
       },
       call: (args) => args.inputs as Record<string, unknown>,
     },
