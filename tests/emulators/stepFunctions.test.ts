@@ -1,0 +1,325 @@
+/**
+ * The local Step Functions endpoint (local/stepFunctions.ts) as the AWS SDK sees it: every operation and
+ * every error it emulates, driven with SFNClient over HTTP against a fake runner (no interpreter, no
+ * clock); malformed requests with raw HTTP, which the SDK cannot send. Expected wording is AWS's own where
+ * a recorded AWS response gives it (see local/awsJson.ts).
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidArn,
+  InvalidExecutionInput,
+  InvalidName,
+  SFNClient,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+  ValidationException,
+} from '@aws-sdk/client-sfn';
+import {
+  type ExecutionOutcome,
+  type ExecutionRequest,
+  type ExecutionRunner,
+  LocalStepFunctions,
+  type LocalStateMachineSpec,
+  isInvalidExecutionName,
+} from '../../local/stepFunctions';
+
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow';
+const EXECUTION = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:dofs-workflow:${name}`;
+
+/** One execution the fake runner was asked for; a test ends it. */
+interface FakeRun {
+  readonly request: ExecutionRequest;
+  end(outcome: ExecutionOutcome): void;
+}
+
+/** A runner that records what it is asked and ends an execution only when a test says so. */
+const fakeRunner = () => {
+  const runs: FakeRun[] = [];
+  const runner: ExecutionRunner = (request) =>
+    new Promise<ExecutionOutcome>((end) => {
+      runs.push({ request, end });
+    });
+  const last = () => runs[runs.length - 1];
+  return { runner, runs, last };
+};
+
+const startEndpoint = async (overrides: Partial<LocalStateMachineSpec> = {}) => {
+  const fake = fakeRunner();
+  const spec: LocalStateMachineSpec = {
+    arn: ARN,
+    name: 'dofs-workflow',
+    type: 'STANDARD',
+    ...overrides,
+  };
+  const endpoint = new LocalStepFunctions(spec, fake.runner);
+  await endpoint.listen();
+  const client = new SFNClient({
+    endpoint: endpoint.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  return { ...fake, endpoint, client, stop: async () => (client.destroy(), await endpoint.stop()) };
+};
+
+type Endpoint = Awaited<ReturnType<typeof startEndpoint>>;
+let sfn: Endpoint;
+beforeEach(async () => (sfn = await startEndpoint()));
+afterEach(() => sfn.stop());
+
+const start = (name?: string, input?: string) => sfn.client.send(new StartExecutionCommand({ stateMachineArn: ARN, name, input }));
+const describe_ = (name: string) => sfn.client.send(new DescribeExecutionCommand({ executionArn: EXECUTION(name) }));
+
+/** The error a call fails with, for `toBeInstanceOf` and its message. */
+const failure = async (call: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> => {
+  try {
+    await call;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected the call to fail');
+};
+
+/** A raw AWS JSON 1.0 request, for what the SDK would never send. */
+const raw = async (target: string | undefined, body: string) => {
+  const res = await fetch(sfn.endpoint.endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-amz-json-1.0', ...(target ? { 'X-Amz-Target': target } : {}) },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as { __type: string; message: string } };
+};
+
+describe('StartExecution', () => {
+  it('starts an execution under the name and input given, and hands it to the runner', async () => {
+    const res = await start('order-1', '{"orderId":"order-1"}');
+    expect(res.executionArn).toBe(EXECUTION('order-1'));
+    expect(res.startDate).toBeInstanceOf(Date);
+    expect(sfn.last().request).toEqual({ executionArn: EXECUTION('order-1'), name: 'order-1', input: '{"orderId":"order-1"}' });
+    expect(await describe_('order-1')).toMatchObject({
+      status: 'RUNNING',
+      name: 'order-1',
+      input: '{"orderId":"order-1"}',
+      stateMachineArn: ARN,
+    });
+  });
+
+  it('without a name or input: a UUID for a name and {} for input, as AWS does', async () => {
+    const res = await start();
+    expect(res.executionArn).toMatch(/:execution:dofs-workflow:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(sfn.last().request.input).toBe('{}');
+  });
+
+  it('STANDARD: the same name and input while the execution runs return that execution; nothing new runs', async () => {
+    const first = await start('same', '{"a":1}');
+    const again = await start('same', '{"a":1}');
+    expect(again.executionArn).toBe(first.executionArn);
+    expect(again.startDate).toEqual(first.startDate);
+    expect(sfn.runs).toHaveLength(1);
+  });
+
+  it('STANDARD: the same name with another input is ExecutionAlreadyExists, naming the execution', async () => {
+    await start('same', '{"a":1}');
+    const e = await failure(start('same', '{"a":2}'));
+    expect(e).toBeInstanceOf(ExecutionAlreadyExists);
+    expect(e.message).toBe(`Execution Already Exists: '${EXECUTION('same')}'`);
+    expect(e.$metadata?.httpStatusCode).toBe(400);
+  });
+
+  it('STANDARD: the same name and input once the execution has ended is ExecutionAlreadyExists', async () => {
+    await start('done', '{}');
+    sfn.last().end({ status: 'SUCCEEDED', output: '{}' });
+    expect((await describe_('done')).status).toBe('SUCCEEDED');
+    expect(await failure(start('done', '{}'))).toBeInstanceOf(ExecutionAlreadyExists);
+    expect(sfn.runs).toHaveLength(1);
+  });
+
+  it('EXPRESS: every request starts an execution of its own, under an express ARN', async () => {
+    await sfn.stop();
+    sfn = await startEndpoint({ type: 'EXPRESS' });
+    const a = await start('same', '{}');
+    const b = await start('same', '{}');
+    expect(a.executionArn).toMatch(/^arn:aws:states:eu-west-1:123456789012:express:dofs-workflow:same:[0-9a-f-]{36}$/);
+    expect(b.executionArn).not.toBe(a.executionArn);
+    expect(sfn.runs).toHaveLength(2);
+  });
+
+  it.each([['not json'], ["{'not': 'json'"], ['{"a":'], ['']])(
+    'input %j is not JSON: InvalidExecutionInput, nothing runs',
+    async (input) => {
+      const e = await failure(start('bad', input));
+      expect(e).toBeInstanceOf(InvalidExecutionInput);
+      expect(e.message).toMatch(/^Invalid State Machine Execution Input: '.+'$/);
+      expect(sfn.runs).toHaveLength(0);
+    },
+  );
+
+  it.each([['2'], ['"some text"'], ['null'], ['[1,2]']])('any JSON value is an input: %s starts', async (input) => {
+    await start(undefined, input);
+    expect(sfn.last().request.input).toBe(input);
+  });
+
+  it('input over 262,144 UTF-8 bytes is a ValidationException (size in bytes, not characters); 262,144 bytes start', async () => {
+    // Two-byte characters: 131,072 of them are far under the limit in characters, and over it in bytes.
+    const atLimit = `"${'é'.repeat(131_071)}"`;
+    expect(Buffer.byteLength(atLimit)).toBe(262_144);
+    await start('at-limit', atLimit);
+    const e = await failure(start('over', `"${'é'.repeat(131_072)}"`));
+    expect(e).toBeInstanceOf(ValidationException);
+    expect(e.message).toBe(
+      "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have size less than or equal to 262144 bytes in UTF-8 encoding",
+    );
+    expect(sfn.runs).toHaveLength(1);
+  });
+
+  it('a name of 81 characters is a ValidationException; 80 start', async () => {
+    await start('a'.repeat(80));
+    const e = await failure(start('a'.repeat(81)));
+    expect(e).toBeInstanceOf(ValidationException);
+    expect(e.message).toBe(
+      `1 validation error detected: Value '${'a'.repeat(81)}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80`,
+    );
+  });
+
+  /** A name, shown with its characters outside printable ASCII as code points. */
+  const shown = (name: string) =>
+    name.replace(/[^\x21-\x7e]/gu, (c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  it.each(
+    [...' <>{}[]?*"#%\\^|~`$&,;:/', '\t', '\u0085', '\u00a0', '\u3000', '\ufffe', '\ud800', '\u{10ffff}'].map((c) => [
+      shown(`a${c}b`),
+      `a${c}b`,
+    ]),
+  )('the name %s breaks the naming rules: InvalidName', async (_shown, name) => {
+    const e = await failure(start(name));
+    expect(e).toBeInstanceOf(InvalidName);
+    expect(e.message).toBe(`Invalid Name: '${name}'`);
+  });
+
+  it('names of letters, digits, - _ . and other Unicode letters are valid', () => {
+    for (const name of ['order-1_a.b', 'bestellung-über', '注文', '😀']) expect(isInvalidExecutionName(name)).toBe(false);
+  });
+
+  it('a state machine ARN that is not this one is StateMachineDoesNotExist; not an ARN, InvalidArn', async () => {
+    const missing = `${ARN}-other`;
+    const e = await failure(sfn.client.send(new StartExecutionCommand({ stateMachineArn: missing })));
+    expect(e).toBeInstanceOf(StateMachineDoesNotExist);
+    expect(e.message).toBe(`State Machine Does Not Exist: '${missing}'`);
+    const bad = await failure(sfn.client.send(new StartExecutionCommand({ stateMachineArn: 'not-an-arn' })));
+    expect(bad).toBeInstanceOf(InvalidArn);
+    expect(bad.message).toBe("Invalid Arn: 'Invalid ARN prefix: not-an-arn'");
+    const wrongType = await failure(sfn.client.send(new StartExecutionCommand({ stateMachineArn: EXECUTION('x') })));
+    expect(wrongType.message).toBe("Invalid Arn: 'Resource type not valid in this context: execution'");
+  });
+
+  it('the model is checked before the state machine, the state machine before the name and input', async () => {
+    const missing = `${ARN}-other`;
+    expect(await failure(sfn.client.send(new StartExecutionCommand({ stateMachineArn: missing, name: 'a'.repeat(81) })))).toBeInstanceOf(
+      ValidationException,
+    );
+    expect(await failure(sfn.client.send(new StartExecutionCommand({ stateMachineArn: missing, name: 'a b', input: '{' })))).toBeInstanceOf(
+      StateMachineDoesNotExist,
+    );
+  });
+
+  it('without a state machine ARN: ValidationException, as AWS words a missing required member', async () => {
+    const e = await failure(sfn.client.send(new StartExecutionCommand({} as never)));
+    expect(e).toBeInstanceOf(ValidationException);
+    expect(e.message).toBe(
+      "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null",
+    );
+  });
+});
+
+describe('DescribeExecution', () => {
+  it('an ended execution: its status, output, stopDate and details flags', async () => {
+    await start('e1', '{"a":1}');
+    sfn.last().end({ status: 'SUCCEEDED', output: '{"b":2}' });
+    const d = await describe_('e1');
+    expect(d).toMatchObject({
+      status: 'SUCCEEDED',
+      input: '{"a":1}',
+      output: '{"b":2}',
+      inputDetails: { included: true },
+      redriveCount: 0,
+    });
+    expect(d.stopDate!.getTime()).toBeGreaterThanOrEqual(d.startDate!.getTime());
+  });
+
+  it('a failed execution: its error and cause', async () => {
+    await start('f1');
+    sfn.last().end({ status: 'FAILED', error: 'StorageFailed', cause: 'no table' });
+    expect(await describe_('f1')).toMatchObject({ status: 'FAILED', error: 'StorageFailed', cause: 'no table' });
+  });
+
+  it('an execution that does not exist: ExecutionDoesNotExist; an express or state machine ARN: InvalidArn', async () => {
+    const e = await failure(describe_('nope'));
+    expect(e).toBeInstanceOf(ExecutionDoesNotExist);
+    expect(e.message).toBe(`Execution Does Not Exist: '${EXECUTION('nope')}'`);
+    const express = await failure(
+      sfn.client.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:eu-west-1:123456789012:express:dofs-workflow:a:b' })),
+    );
+    expect(express).toBeInstanceOf(InvalidArn);
+    expect(express.message).toBe("Invalid Arn: 'Resource type not valid in this context: express'");
+    expect((await failure(sfn.client.send(new DescribeExecutionCommand({ executionArn: ARN })))).message).toBe(
+      "Invalid Arn: 'Resource type not valid in this context: statemachine'",
+    );
+  });
+});
+
+describe('malformed requests: 400 with the AWS JSON error shape, never a 500', () => {
+  it.each([
+    [
+      'a body that is not JSON',
+      'AWSStepFunctions.StartExecution',
+      '{"stateMachineArn":',
+      'com.amazon.coral.service#SerializationException',
+    ],
+    ['an empty body', 'AWSStepFunctions.DescribeExecution', '', 'com.amazon.coral.service#SerializationException'],
+    ['a JSON array', 'AWSStepFunctions.DescribeExecution', '[]', 'com.amazon.coral.service#SerializationException'],
+    [
+      'a member of the wrong type',
+      'AWSStepFunctions.StartExecution',
+      `{"stateMachineArn":"${ARN}","name":5}`,
+      'com.amazon.coral.service#SerializationException',
+    ],
+    ['a missing required member', 'AWSStepFunctions.DescribeExecution', '{}', 'com.amazon.coral.validate#ValidationException'],
+    [
+      'an operation Step Functions does not have',
+      'AWSStepFunctions.Frobnicate',
+      '{}',
+      'com.amazon.coral.service#UnknownOperationException',
+    ],
+    [
+      'an operation the local endpoint does not serve',
+      'AWSStepFunctions.CreateStateMachine',
+      '{}',
+      'com.amazon.coral.service#UnknownOperationException',
+    ],
+    ['another service', 'DynamoDB_20120810.ListTables', '{}', 'com.amazon.coral.service#UnknownOperationException'],
+    ['no X-Amz-Target', undefined, '{}', 'com.amazon.coral.service#UnknownOperationException'],
+  ])('%s', async (_what, target, body, type) => {
+    const res = await raw(target, body);
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body).sort()).toEqual(['__type', 'message']);
+    expect(res.body.__type).toBe(type);
+    expect(res.body.message).toEqual(expect.any(String));
+  });
+
+  it("Step Functions' own errors carry its namespace, which the SDK strips", async () => {
+    const res = await raw('AWSStepFunctions.DescribeExecution', JSON.stringify({ executionArn: EXECUTION('nope') }));
+    expect(res).toEqual({
+      status: 400,
+      body: {
+        __type: 'com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist',
+        message: `Execution Does Not Exist: '${EXECUTION('nope')}'`,
+      },
+    });
+  });
+
+  it('unknown members are ignored and a null member counts as absent', async () => {
+    const res = await raw('AWSStepFunctions.StartExecution', JSON.stringify({ stateMachineArn: ARN, name: null, extra: { any: 1 } }));
+    expect(res.status).toBe(200);
+  });
+});
