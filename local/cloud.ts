@@ -221,7 +221,15 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       throw new LocalCloudError(`state machine ${smResource.name}: type '${type}' is not allowed (STANDARD or EXPRESS)`);
     }
     const sfn = new LocalStepFunctions(
-      { arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${smResource.name}`, name: smResource.name, type },
+      {
+        arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${smResource.name}`,
+        name: smResource.name,
+        type,
+        definition: smResource.inputs.definition,
+        roleArn: String(smResource.inputs.roleArn ?? ''),
+        creationDate: Date.now(),
+        ...observabilityOf(smResource.inputs),
+      },
       backend.run,
     );
     await sfn.listen();
@@ -303,6 +311,23 @@ const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: st
       });
     },
   );
+
+/**
+ * A declared state machine's logging and tracing in DescribeStateMachine's shape: Pulumi's `logDestination`
+ * is the API's `destinations[].cloudWatchLogsLogGroup.logGroupArn`
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html).
+ */
+export const observabilityOf = (inputs: RecordedOf<'aws:sfn/stateMachine:StateMachine'>['inputs']) => {
+  const logging = inputs.loggingConfiguration;
+  return {
+    loggingConfiguration: {
+      level: logging?.level ?? 'OFF',
+      includeExecutionData: logging?.includeExecutionData ?? false,
+      ...(logging?.logDestination ? { destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: logging.logDestination } }] } : {}),
+    },
+    tracingConfiguration: { enabled: inputs.tracingConfiguration?.enabled ?? false },
+  };
+};
 
 /** The REST API's routes, models and gateway responses, read from the declared API Gateway resources. */
 const gatewaySpec = (resources: readonly Recorded[], functionFor: (arn: string) => LocalFunction) => {

@@ -7,6 +7,14 @@ export interface LocalStateMachineSpec {
   readonly arn: string;
   readonly name: string;
   readonly type: 'STANDARD' | 'EXPRESS';
+  /** The ASL as declared, which DescribeStateMachine returns. */
+  readonly definition: string;
+  readonly roleArn: string;
+  /** When the local cloud made it (ms since the epoch). */
+  readonly creationDate: number;
+  /** DescribeStateMachine's `loggingConfiguration` and `tracingConfiguration`, in the API's shape. */
+  readonly loggingConfiguration?: object;
+  readonly tracingConfiguration?: object;
 }
 
 /** An execution to run: what StartExecution was given. */
@@ -31,6 +39,8 @@ interface ExecutionRecord {
   readonly executionArn: string;
   readonly stateMachineArn: string;
   readonly name: string;
+  /** Orders executions that started in the same millisecond (ListExecutions lists the most recent first). */
+  readonly seq: number;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   readonly startDate: number;
   stopDate?: number;
@@ -42,8 +52,15 @@ interface ExecutionRecord {
 
 // The operations' input shapes, with the member constraints of the service model
 // (botocore data/stepfunctions/2016-11-23/service-2.json: Arn 1-256, Name 1-80, SensitiveData at most
-// 262,144 UTF-8 bytes, ...).
+// 262,144 UTF-8 bytes, PageSize 0-1000, PageToken 1-1024, ListExecutionsPageToken 1-3096, ...).
 const ARN = { type: 'string', min: 1, max: 256 } as const;
+const PAGE_SIZE = { type: 'integer', min: 0, max: 1000 } as const;
+const PAGE_TOKEN = { type: 'string', min: 1, max: 1024 } as const;
+const INCLUDED_DATA = {
+  type: 'string',
+  enum: ['ALL_DATA', 'METADATA_ONLY'],
+} as const;
+
 const SHAPES = {
   StartExecution: {
     stateMachineArn: { ...ARN, required: true },
@@ -53,10 +70,33 @@ const SHAPES = {
       type: 'string',
       min: 0,
       max: 256,
-      pattern: { source: '\\p{ASCII}*', test: (s: string) => [...s].every((c) => c.charCodeAt(0) < 0x80) },
+      pattern: {
+        source: '\\p{ASCII}*',
+        test: (s: string) => [...s].every((c) => c.charCodeAt(0) < 0x80),
+      },
     },
   },
-  DescribeExecution: { executionArn: { ...ARN, required: true }, includedData: { type: 'string', enum: ['ALL_DATA', 'METADATA_ONLY'] } },
+  DescribeExecution: {
+    executionArn: { ...ARN, required: true },
+    includedData: INCLUDED_DATA,
+  },
+  ListStateMachines: { maxResults: PAGE_SIZE, nextToken: PAGE_TOKEN },
+  DescribeStateMachine: {
+    stateMachineArn: { ...ARN, required: true },
+    includedData: INCLUDED_DATA,
+  },
+  ListExecutions: {
+    stateMachineArn: ARN,
+    // The enum's order as AWS lists it in its validation message (a recorded response).
+    statusFilter: {
+      type: 'string',
+      enum: ['SUCCEEDED', 'TIMED_OUT', 'PENDING_REDRIVE', 'ABORTED', 'FAILED', 'RUNNING'],
+    },
+    maxResults: PAGE_SIZE,
+    nextToken: { type: 'string', min: 1, max: 3096 },
+    mapRunArn: { type: 'string', min: 1, max: 2000 },
+    redriveFilter: { type: 'string', enum: ['REDRIVEN', 'NOT_REDRIVEN'] },
+  },
 } as const satisfies Record<string, InputShape>;
 
 type Operation = keyof typeof SHAPES;
@@ -102,6 +142,37 @@ export const isInvalidExecutionName = (name: string): boolean => {
   return false;
 };
 
+/**
+ * One page of `items` (already in the order they are listed in) after the item a `nextToken` names, and the
+ * token for the next page. maxResults 0 or absent means the default of 100. A token that names no item is
+ * InvalidToken (wording of AWS's answer as LocalStack records it).
+ */
+const paginate = <T>(items: readonly T[], key: (item: T) => string, maxResults = 0, nextToken?: string) => {
+  let start = 0;
+  if (nextToken !== undefined) {
+    let after: unknown;
+    try {
+      after = (
+        JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) as {
+          after?: unknown;
+        }
+      ).after;
+    } catch {
+      after = undefined;
+    }
+    const i = items.findIndex((item) => key(item) === after);
+    if (i < 0) throw error('InvalidToken', "Invalid Token: 'Invalid token'");
+    start = i + 1;
+  }
+  const size = maxResults === 0 ? 100 : maxResults;
+  const page = items.slice(start, start + size);
+  const more = start + size < items.length;
+  return {
+    page,
+    nextToken: more ? Buffer.from(JSON.stringify({ after: key(page[page.length - 1]) })).toString('base64url') : undefined,
+  };
+};
+
 const seconds = (ms: number) => ms / 1000;
 
 /**
@@ -110,6 +181,9 @@ const seconds = (ms: number) => ms / 1000;
  * against it. Operations, each as its page of the API reference describes it:
  * - StartExecution: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
  * - DescribeExecution: https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+ * - ListExecutions: https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
+ * - ListStateMachines: https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html
+ * - DescribeStateMachine: https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html
  * Errors: https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html and each page's
  * Errors section. STANDARD deduplicates executions by name (same name and input while it runs: the same
  * execution; otherwise ExecutionAlreadyExists); EXPRESS starts every request and keeps no record, so the
@@ -117,6 +191,7 @@ const seconds = (ms: number) => ms / 1000;
  */
 export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
+  private nextSeq = 0;
   private server?: http.Server;
   endpoint = '';
 
@@ -131,7 +206,10 @@ export class LocalStepFunctions {
       req.on('data', (d: Buffer) => chunks.push(d));
       req.on('end', () => {
         const reply = (status: number, payload: unknown) => {
-          res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'x-amzn-RequestId': randomUUID() });
+          res.writeHead(status, {
+            'Content-Type': 'application/x-amz-json-1.0',
+            'x-amzn-RequestId': randomUUID(),
+          });
           res.end(JSON.stringify(payload));
         };
         Promise.resolve(String(req.headers['x-amz-target'] ?? ''))
@@ -141,7 +219,10 @@ export class LocalStepFunctions {
             (e: unknown) => {
               if (e instanceof AwsJsonError) return reply(e.status, e.body);
               // A fault of the emulator itself, as AWS reports its own (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html).
-              reply(500, { __type: `${SERVICE_NAMESPACE}#InternalFailure`, message: (e as Error).message });
+              reply(500, {
+                __type: `${SERVICE_NAMESPACE}#InternalFailure`,
+                message: (e as Error).message,
+              });
             },
           );
       });
@@ -173,11 +254,20 @@ export class LocalStepFunctions {
         return this.startExecution(decodeMembers(body, SHAPES.StartExecution));
       case 'DescribeExecution':
         return this.describeExecution(decodeMembers(body, SHAPES.DescribeExecution));
+      case 'ListExecutions':
+        return this.listExecutions(decodeMembers(body, SHAPES.ListExecutions));
+      case 'ListStateMachines':
+        return this.listStateMachines(decodeMembers(body, SHAPES.ListStateMachines));
+      case 'DescribeStateMachine':
+        return this.describeStateMachine(decodeMembers(body, SHAPES.DescribeStateMachine));
     }
   }
 
   /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html */
-  startExecution(req: Input<'StartExecution'>): { executionArn: string; startDate: number } {
+  startExecution(req: Input<'StartExecution'>): {
+    executionArn: string;
+    startDate: number;
+  } {
     requireArn(req.stateMachineArn, ['stateMachine']);
     this.requireStateMachine(req.stateMachineArn);
     const name = req.name ?? randomUUID();
@@ -192,7 +282,10 @@ export class LocalStepFunctions {
     const existing = this.executions.get(name);
     if (existing && this.spec.type === 'STANDARD') {
       if (existing.input === input && existing.status === 'RUNNING')
-        return { executionArn: existing.executionArn, startDate: seconds(existing.startDate) };
+        return {
+          executionArn: existing.executionArn,
+          startDate: seconds(existing.startDate),
+        };
       throw error('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
     }
     const base = `${this.spec.arn.replace(':stateMachine:', this.spec.type === 'EXPRESS' ? ':express:' : ':execution:')}:${name}`;
@@ -200,13 +293,17 @@ export class LocalStepFunctions {
       executionArn: this.spec.type === 'EXPRESS' ? `${base}:${randomUUID()}` : base,
       stateMachineArn: this.spec.arn,
       name,
+      seq: this.nextSeq++,
       status: 'RUNNING',
       startDate: Date.now(),
       input,
     };
     if (this.spec.type === 'STANDARD') this.executions.set(name, record);
     this.run(record);
-    return { executionArn: record.executionArn, startDate: seconds(record.startDate) };
+    return {
+      executionArn: record.executionArn,
+      startDate: seconds(record.startDate),
+    };
   }
 
   /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html */
@@ -223,10 +320,93 @@ export class LocalStepFunctions {
       redriveCount: 0,
     };
     if (record.stopDate !== undefined) out.stopDate = seconds(record.stopDate);
-    if (record.output !== undefined) Object.assign(out, { output: record.output, outputDetails: { included: true } });
+    if (record.output !== undefined)
+      Object.assign(out, {
+        output: record.output,
+        outputDetails: { included: true },
+      });
     if (record.error !== undefined) out.error = record.error;
     if (record.cause !== undefined) out.cause = record.cause;
     return out;
+  }
+
+  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html: the most recent first. */
+  listExecutions(req: Input<'ListExecutions'>): {
+    executions: object[];
+    nextToken?: string;
+  } {
+    if (req.mapRunArn !== undefined) {
+      if (req.stateMachineArn !== undefined)
+        throw error('ValidationException', 'Provide either a stateMachineArn or a mapRunArn, not both'); // approximated wording
+      requireArn(req.mapRunArn, ['mapRun']);
+      throw error('ResourceNotFound', `Resource not found: '${req.mapRunArn}'`); // the order workflow has no Map Run
+    }
+    if (req.stateMachineArn === undefined) throw error('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
+    requireArn(req.stateMachineArn, ['stateMachine']);
+    this.requireStateMachine(req.stateMachineArn);
+    if (this.spec.type === 'EXPRESS')
+      throw error('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
+    if (req.statusFilter === 'PENDING_REDRIVE')
+      throw error('ValidationException', 'A PENDING_REDRIVE statusFilter needs a mapRunArn, not a stateMachineArn'); // approximated wording
+    const listed = [...this.executions.values()]
+      .filter((e) => (req.statusFilter === undefined || e.status === req.statusFilter) && req.redriveFilter !== 'REDRIVEN')
+      .sort((a, b) => b.startDate - a.startDate || b.seq - a.seq);
+    const { page, nextToken } = paginate(listed, (e) => e.executionArn, req.maxResults, req.nextToken);
+    return {
+      executions: page.map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: seconds(e.startDate),
+        ...(e.stopDate !== undefined ? { stopDate: seconds(e.stopDate) } : {}),
+        redriveCount: 0,
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html */
+  listStateMachines(req: Input<'ListStateMachines'>): {
+    stateMachines: object[];
+    nextToken?: string;
+  } {
+    const { arn, name, type, creationDate } = this.spec;
+    const { page, nextToken } = paginate(
+      [
+        {
+          stateMachineArn: arn,
+          name,
+          type,
+          creationDate: seconds(creationDate),
+        },
+      ],
+      (s) => s.stateMachineArn,
+      req.maxResults,
+      req.nextToken,
+    );
+    return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
+  }
+
+  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html */
+  describeStateMachine(req: Input<'DescribeStateMachine'>): Record<string, unknown> {
+    requireArn(req.stateMachineArn, ['stateMachine']);
+    this.requireStateMachine(req.stateMachineArn);
+    const { arn, name, type, definition, roleArn, creationDate, loggingConfiguration, tracingConfiguration } = this.spec;
+    return {
+      stateMachineArn: arn,
+      name,
+      status: 'ACTIVE',
+      definition,
+      roleArn,
+      type,
+      creationDate: seconds(creationDate),
+      loggingConfiguration: loggingConfiguration ?? {
+        level: 'OFF',
+        includeExecutionData: false,
+      },
+      tracingConfiguration: tracingConfiguration ?? { enabled: false },
+    };
   }
 
   private requireStateMachine(arn: string): void {

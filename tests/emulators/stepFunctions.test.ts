@@ -6,15 +6,21 @@
  */
 import {
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidArn,
   InvalidExecutionInput,
   InvalidName,
+  InvalidToken,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
   StateMachineDoesNotExist,
+  StateMachineTypeNotSupported,
   ValidationException,
+  paginateListExecutions,
 } from '@aws-sdk/client-sfn';
 import {
   type ExecutionOutcome,
@@ -27,6 +33,7 @@ import {
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow';
 const EXECUTION = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:dofs-workflow:${name}`;
+const DEFINITION = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
 
 /** One execution the fake runner was asked for; a test ends it. */
 interface FakeRun {
@@ -51,6 +58,9 @@ const startEndpoint = async (overrides: Partial<LocalStateMachineSpec> = {}) => 
     arn: ARN,
     name: 'dofs-workflow',
     type: 'STANDARD',
+    definition: DEFINITION,
+    roleArn: 'arn:aws:iam::123456789012:role/dofs-workflow-role',
+    creationDate: 1_700_000_000_000,
     ...overrides,
   };
   const endpoint = new LocalStepFunctions(spec, fake.runner);
@@ -268,6 +278,120 @@ describe('DescribeExecution', () => {
   });
 });
 
+describe('ListExecutions', () => {
+  const list = (input: Partial<ConstructorParameters<typeof ListExecutionsCommand>[0]> = {}) =>
+    sfn.client.send(new ListExecutionsCommand({ stateMachineArn: ARN, ...input }));
+
+  it('lists the executions, the most recent first, with their status and dates', async () => {
+    for (const name of ['l1', 'l2', 'l3']) await start(name);
+    sfn.runs[0].end({ status: 'SUCCEEDED', output: '{}' });
+    await describe_('l1');
+    const res = await list();
+    expect(res.executions!.map((e) => [e.name, e.status])).toEqual([
+      ['l3', 'RUNNING'],
+      ['l2', 'RUNNING'],
+      ['l1', 'SUCCEEDED'],
+    ]);
+    expect(res.executions![2]).toMatchObject({ executionArn: EXECUTION('l1'), stateMachineArn: ARN, redriveCount: 0 });
+    expect(res.executions![2].stopDate).toBeInstanceOf(Date);
+    expect(res.executions![0]).not.toHaveProperty('stopDate');
+    expect(res).not.toHaveProperty('nextToken');
+  });
+
+  it('statusFilter lists only the executions of that status', async () => {
+    for (const name of ['a', 'b', 'c']) await start(name);
+    sfn.runs[1].end({ status: 'FAILED', error: 'E', cause: 'C' });
+    sfn.runs[2].end({ status: 'SUCCEEDED', output: '{}' });
+    const names = async (statusFilter: 'RUNNING' | 'FAILED' | 'ABORTED' | 'SUCCEEDED') =>
+      (await list({ statusFilter })).executions!.map((e) => e.name);
+    expect(await names('RUNNING')).toEqual(['a']);
+    expect(await names('FAILED')).toEqual(['b']);
+    expect(await names('SUCCEEDED')).toEqual(['c']);
+    expect(await names('ABORTED')).toEqual([]);
+  });
+
+  it('pages with maxResults and nextToken: the SDK paginator sees every execution once', async () => {
+    for (let i = 0; i < 7; i++) await start(`p${i}`);
+    const first = await list({ maxResults: 3 });
+    expect(first.executions).toHaveLength(3);
+    expect(first.nextToken).toEqual(expect.any(String));
+    const pages = [];
+    for await (const page of paginateListExecutions({ client: sfn.client, pageSize: 3 }, { stateMachineArn: ARN }))
+      pages.push(page.executions!.map((e) => e.name));
+    expect(pages).toEqual([['p6', 'p5', 'p4'], ['p3', 'p2', 'p1'], ['p0']]);
+  });
+
+  it('maxResults 0 means the default page of 100', async () => {
+    for (let i = 0; i < 101; i++) await start(`d${i}`);
+    const res = await list({ maxResults: 0 });
+    expect(res.executions).toHaveLength(100);
+    expect(res.nextToken).toBeDefined();
+  });
+
+  it('a token it did not give: InvalidToken; constraints broken: ValidationException, worded as AWS words them', async () => {
+    expect(await failure(list({ nextToken: 'not-a-token' }))).toBeInstanceOf(InvalidToken);
+    expect((await failure(list({ maxResults: 1001 }))).message).toBe(
+      "1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000",
+    );
+    expect((await failure(list({ statusFilter: 'succeeded' as never }))).message).toBe(
+      "1 validation error detected: Value 'succeeded' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]",
+    );
+    const both = await failure(list({ maxResults: 1001, nextToken: 'x'.repeat(3097) }));
+    expect(both.message).toMatch(
+      /^2 validation errors detected: Value '1001' at 'maxResults' .*; Value 'x{3097}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 3096$/,
+    );
+  });
+
+  it('an unknown state machine: StateMachineDoesNotExist; an EXPRESS one: StateMachineTypeNotSupported', async () => {
+    expect(await failure(list({ stateMachineArn: `${ARN}-other` }))).toBeInstanceOf(StateMachineDoesNotExist);
+    await sfn.stop();
+    sfn = await startEndpoint({ type: 'EXPRESS' });
+    const e = await failure(list());
+    expect(e).toBeInstanceOf(StateMachineTypeNotSupported);
+    expect(e.message).toBe('This operation is not supported by this type of state machine');
+  });
+});
+
+describe('ListStateMachines and DescribeStateMachine', () => {
+  it('list the one state machine with its type and creation date', async () => {
+    const res = await sfn.client.send(new ListStateMachinesCommand({}));
+    expect(res.stateMachines).toEqual([
+      { stateMachineArn: ARN, name: 'dofs-workflow', type: 'STANDARD', creationDate: new Date(1_700_000_000_000) },
+    ]);
+    expect(res).not.toHaveProperty('nextToken');
+  });
+
+  it('describe it: definition, role, type, status and its logging and tracing', async () => {
+    await sfn.stop();
+    sfn = await startEndpoint({
+      loggingConfiguration: { level: 'ERROR', includeExecutionData: false },
+      tracingConfiguration: { enabled: true },
+    });
+    const d = await sfn.client.send(new DescribeStateMachineCommand({ stateMachineArn: ARN }));
+    expect(d).toMatchObject({
+      stateMachineArn: ARN,
+      name: 'dofs-workflow',
+      status: 'ACTIVE',
+      definition: DEFINITION,
+      roleArn: 'arn:aws:iam::123456789012:role/dofs-workflow-role',
+      type: 'STANDARD',
+      loggingConfiguration: { level: 'ERROR', includeExecutionData: false },
+      tracingConfiguration: { enabled: true },
+    });
+    expect(d.creationDate).toEqual(new Date(1_700_000_000_000));
+  });
+
+  it('another state machine: StateMachineDoesNotExist; not an ARN: InvalidArn', async () => {
+    const other = `${ARN}-other`;
+    const e = await failure(sfn.client.send(new DescribeStateMachineCommand({ stateMachineArn: other })));
+    expect(e).toBeInstanceOf(StateMachineDoesNotExist);
+    expect(e.message).toBe(`State Machine Does Not Exist: '${other}'`);
+    expect(await failure(sfn.client.send(new DescribeStateMachineCommand({ stateMachineArn: 'not_a_valid_arn' })))).toBeInstanceOf(
+      InvalidArn,
+    );
+  });
+});
+
 describe('malformed requests: 400 with the AWS JSON error shape, never a 500', () => {
   it.each([
     [
@@ -276,12 +400,18 @@ describe('malformed requests: 400 with the AWS JSON error shape, never a 500', (
       '{"stateMachineArn":',
       'com.amazon.coral.service#SerializationException',
     ],
-    ['an empty body', 'AWSStepFunctions.DescribeExecution', '', 'com.amazon.coral.service#SerializationException'],
-    ['a JSON array', 'AWSStepFunctions.DescribeExecution', '[]', 'com.amazon.coral.service#SerializationException'],
+    ['an empty body', 'AWSStepFunctions.ListStateMachines', '', 'com.amazon.coral.service#SerializationException'],
+    ['a JSON array', 'AWSStepFunctions.ListStateMachines', '[]', 'com.amazon.coral.service#SerializationException'],
     [
       'a member of the wrong type',
       'AWSStepFunctions.StartExecution',
       `{"stateMachineArn":"${ARN}","name":5}`,
+      'com.amazon.coral.service#SerializationException',
+    ],
+    [
+      'a maxResults that is not an integer',
+      'AWSStepFunctions.ListExecutions',
+      `{"stateMachineArn":"${ARN}","maxResults":1.5}`,
       'com.amazon.coral.service#SerializationException',
     ],
     ['a missing required member', 'AWSStepFunctions.DescribeExecution', '{}', 'com.amazon.coral.validate#ValidationException'],
