@@ -32,6 +32,11 @@ module.exports = tseslint.config(
   },
   { files: ['tests/**/*.test.ts'], ...jest.configs['flat/recommended'] },
   {
+    // STYLE.md: no focused or skipped tests are committed (the recommended config only warns on skipped ones).
+    files: ['tests/**/*.test.ts'],
+    rules: { 'jest/no-focused-tests': 'error', 'jest/no-disabled-tests': 'error' },
+  },
+  {
     // Tests read HTTP and SDK answers as untyped JSON; their expectations check the shape, so the no-unsafe
     // family would only add casts. Everything else in tests is linted as the code is.
     files: ['tests/**/*.ts'],

@@ -3,6 +3,7 @@
  * what a deploy role may do. Tests read them without mocks.
  */
 import { ROLE_PATH } from '../components/policy';
+import { LOG_DELIVERY_ACTIONS } from '../components/workflow/asl';
 import type { StackName } from './config';
 
 /** Pulumi Cloud's OIDC issuer, as IAM names it (the URL without its scheme). */
@@ -171,15 +172,7 @@ export const deployPolicy = (account: string, region: string) => {
       // Step Functions' log delivery: these actions support no resource-level permissions, so AWS requires "*".
       Sid: 'WorkflowLogDelivery',
       Effect: 'Allow',
-      Action: [
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-      ],
+      Action: [...LOG_DELIVERY_ACTIONS],
       Resource: '*',
     },
     {

@@ -29,7 +29,7 @@ import {
   lastSegment,
 } from './common';
 import { FunctionError, LocalFunction } from './functions';
-import { type TaskRunner, makeInterpreter } from './interpreter';
+import { type TaskRunner, lambdaTask, makeInterpreter } from './interpreter';
 import { type Recorded, ofType as ofTypeIn } from './mockProgram';
 import { LocalPoller } from './poller';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
@@ -143,7 +143,7 @@ export const startBackend = async (fauxqs: Fauxqs, setup: BackendSetup, say: (li
       const resource = state.Resource;
       if (resource.startsWith('arn:aws:lambda:')) {
         const fn = functionFor(resource);
-        tasks[stateName] = (input) => fn.invoke(input);
+        tasks[stateName] = lambdaTask((event) => fn.invoke(event));
       } else if (resource === 'arn:aws:states:::sqs:sendMessage') {
         tasks[stateName] = async (p: { QueueUrl: string; MessageBody: unknown }) => {
           const queue = queues.get(lastSegment(p.QueueUrl));

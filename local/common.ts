@@ -3,6 +3,7 @@
  * end in a thread of its own (`backend.ts`).
  */
 import type { LocalFunctionSpec } from './functions';
+import { LOG_LEVELS, type LambdaLogLevel, type LoggingConfig } from './lambdaLogs';
 import { type Recorded, type RecordedOf, ofType } from './mockProgram';
 
 /** Local time runs this many times faster for waits (visibility timeouts, retry pauses, batching windows). */
@@ -59,27 +60,49 @@ export const functionSpecFor = (
   fn: RecordedOf<'aws:lambda/function:Function'>,
   endpoints: Endpoints,
   opts: { logs: boolean; background: boolean },
-): LocalFunctionSpec => ({
-  name: fn.name,
-  arn: functionArn(fn.name),
-  bundleDir: (fn.inputs.code as unknown as { bundleDir: string }).bundleDir,
-  timeoutSeconds: fn.inputs.timeout ?? 3,
-  memorySize: fn.inputs.memorySize ?? 128,
-  logs: opts.logs,
-  background: opts.background,
-  environment: {
-    ...(fn.inputs.environment?.variables ?? {}),
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_LAMBDA_FUNCTION_NAME: fn.name,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.inputs.memorySize ?? 128),
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
-  },
-});
+): LocalFunctionSpec => {
+  const logging = loggingOf(fn);
+  return {
+    name: fn.name,
+    arn: functionArn(fn.name),
+    bundleDir: (fn.inputs.code as unknown as { bundleDir: string }).bundleDir,
+    handler: fn.inputs.handler ?? '',
+    timeoutSeconds: fn.inputs.timeout ?? 3,
+    memorySize: fn.inputs.memorySize ?? 128,
+    logs: opts.logs,
+    background: opts.background,
+    logging,
+    environment: {
+      ...(fn.inputs.environment?.variables ?? {}),
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.inputs.memorySize ?? 128),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_LOG_GROUP_NAME: fn.inputs.loggingConfig?.logGroup ?? `/aws/lambda/${fn.name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${fn.name}`,
+      // What the runtime reads to format and filter console output (aws-lambda-ric v3.3.0 src/LogPatch.js).
+      ...(logging.format === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: logging.applicationLogLevel } : {}),
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+      AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    },
+  };
+};
+
+/** A function's `loggingConfig` as Lambda applies it (log format Text by default; level INFO by default with JSON). */
+const loggingOf = (fn: RecordedOf<'aws:lambda/function:Function'>): LoggingConfig => {
+  const config = fn.inputs.loggingConfig;
+  const level = (config?.applicationLogLevel ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new LocalCloudError(
+      `function ${fn.name}: applicationLogLevel '${config?.applicationLogLevel}' is not one of ${LOG_LEVELS.join(', ')}`,
+    );
+  }
+  return { format: config?.logFormat === 'JSON' ? 'JSON' : 'Text', applicationLogLevel: level as LambdaLogLevel };
+};
 
 /** The functions the REST API invokes (they serve clients); every other function is back-end work. */
 export const apiFunctionNames = (resources: readonly Recorded[]): Set<string> => {

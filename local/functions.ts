@@ -2,14 +2,53 @@ import { randomUUID } from 'crypto';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Worker } from 'worker_threads';
+import { type LoggingConfig, keepsLogLine } from './lambdaLogs';
+import type { RapidErrorResponse } from './lambdaRuntime';
 
-/** An error as Lambda reports it: `name` is the error type the workflow's Retry/Catch match. */
+/**
+ * A function error as Lambda reports it to the caller: `name` is the error type (what Step Functions
+ * matches in Retry/Catch), `message` the error message, and `payload` the response body itself, the JSON
+ * text of `{errorType, errorMessage, trace}` the runtime posted, which Step Functions passes on as the
+ * Cause. Made from the body when the function's code failed; a failure of the sandbox itself (a timeout,
+ * an exit) has a body of the same shape without a trace.
+ */
 export class FunctionError extends Error {
+  readonly payload: string;
+
+  constructor(name: string, message: string, payload?: string) {
+    super(message);
+    this.name = name;
+    this.payload = payload ?? JSON.stringify({ errorType: name, errorMessage: message });
+  }
+
+  /** The error of the body a sandbox posted (the runtime's `toRapidResponse`, see lambdaRuntime.js). */
+  static fromPayload(payload: string): FunctionError {
+    const body = JSON.parse(payload) as RapidErrorResponse;
+    return new FunctionError(body.errorType, body.errorMessage, payload);
+  }
+}
+
+/**
+ * A failed Invoke call: Lambda refused the request itself, and no function ran. `name` is the Lambda API's
+ * exception (e.g. RequestEntityTooLargeException).
+ */
+export class InvokeError extends Error {
   constructor(name: string, message: string) {
     super(message);
     this.name = name;
   }
 }
+
+/**
+ * Lambda's payload quotas for a synchronous invocation, in bytes: 6 MB for the request and 6 MB for the
+ * response ("Lambda quotas", invocation payload). A larger request fails the Invoke call with
+ * `RequestEntityTooLargeException: Request must be smaller than 6291456 bytes for the InvokeFunction
+ * operation` (HTTP 413); a larger response fails the invocation with the function error
+ * `Function.ResponseSizeTooLarge`, whose limit Lambda states as 6291556 bytes. (The messages are as Lambda
+ * returns them, quoted in public bug reports, e.g. awslabs/aws-athena-query-federation#793 and
+ * DataBiosphere/azul#7466; the API reference documents the 413 as RequestTooLargeException.)
+ */
+export const PAYLOAD_LIMITS = { requestBytes: 6_291_456, responseBytes: 6_291_556 } as const;
 
 export interface LocalFunctionSpec {
   /** The resource name, e.g. `dofs-fulfillment`. */
@@ -17,16 +56,20 @@ export interface LocalFunctionSpec {
   /** The ARN the program gave it (what the ASL, mappings and integrations refer to). */
   readonly arn: string;
   readonly bundleDir: string;
+  /** The handler string, `module.export` within the bundle (Pulumi's CallbackFunction: `__index.handler`). */
+  readonly handler: string;
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
   /** Stream the function's stdout (its log lines); when false they are dropped inside the sandbox. Errors on stderr always show. */
   readonly logs: boolean;
+  /** Its logging config: with the JSON format, lines below the application log level are dropped, as Lambda drops them. */
+  readonly logging: LoggingConfig;
   /** Asynchronous back-end work (workflow tasks, queue consumers): its sandboxes run at a lower OS priority. */
   readonly background: boolean;
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; worker: Worker };
 
 /** How many sandboxes a local function runs, and how big. */
 export interface SandboxSizing {
@@ -47,11 +90,21 @@ const DEFAULT_SIZING: SandboxSizing = { maxSandboxes: 2, perSandbox: 8, warmSand
 
 /**
  * One sandbox: a worker thread with the function's own environment variables and a heap limit from its
- * memory size, running the generated bundle. A timed-out sandbox is discarded, as Lambda does.
+ * memory size, running the generated bundle.
+ *
+ * A timeout ends its own invocation and nothing else. On Lambda an execution environment runs one
+ * invocation at a time, and a timed-out one is discarded, so what the timed-out code left behind (a
+ * hanging promise, module state) never meets another invocation. A sandbox here runs several at once
+ * (see LocalFunction), so it does what keeps both halves of that: it answers the timed-out invocation
+ * with Sandbox.Timedout at once, takes no more work in that worker, starts a fresh worker for what comes
+ * next, and lets the old one finish the invocations it is running (each under its own timeout) before
+ * it is terminated. The timed-out code may run on until then, but its result goes nowhere.
  */
 class Sandbox {
+  /** The worker that takes new invocations. */
   private worker!: Worker;
-  readonly pending = new Map<string, Pending>();
+  /** Invocations in flight, in the current worker or in one retired after a timeout. */
+  private readonly pending = new Map<string, Pending>();
   /** The bundle has loaded (Lambda's init phase is over): the sandbox takes invocations. */
   ready = false;
   private stopped = false;
@@ -66,13 +119,20 @@ class Sandbox {
     this.spawn();
   }
 
+  /** Invocations the current worker is running: what counts against the sandbox's concurrency. */
+  get load(): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.worker === this.worker) n++;
+    return n;
+  }
+
   private spawn(): void {
     this.ready = false;
     const worker = new Worker(path.join(__dirname, 'worker.js'), {
       workerData: {
         bundleDir: this.spec.bundleDir,
-        functionName: this.spec.name,
-        memorySize: this.spec.memorySize,
+        handler: this.spec.handler,
+        functionArn: this.spec.arn,
         logs: this.spec.logs,
         background: this.spec.background,
       },
@@ -87,9 +147,10 @@ class Sandbox {
     for (const stream of [worker.stdout, worker.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => this.logLine(line));
     }
-    worker.on('message', (m: { type: string; id?: string; result?: string; error?: { name: string; message: string } }) => {
+    worker.on('message', (m: { type: string; id?: string; result?: string; error?: string | RapidErrorResponse }) => {
       if (m.type === 'init-error') {
-        this.log(`[${this.spec.name}] init failed: ${m.error?.name}: ${m.error?.message}`);
+        const error = m.error as RapidErrorResponse;
+        this.log(`[${this.spec.name}] init failed: ${error.errorType}: ${error.errorMessage}`);
         return;
       }
       if (m.type === 'ready') {
@@ -100,50 +161,69 @@ class Sandbox {
         return;
       }
       const p = this.pending.get(m.id!);
-      if (!p) return;
-      this.pending.delete(m.id!);
-      clearTimeout(p.timer);
-      if (m.error) p.reject(new FunctionError(m.error.name, m.error.message));
-      else p.resolve(JSON.parse(m.result!));
+      if (!p) return; // timed out already: its answer goes nowhere
+      this.settle(m.id!, p);
+      if (m.error !== undefined) return p.reject(FunctionError.fromPayload(m.error as string));
+      const size = Buffer.byteLength(m.result!);
+      if (size > PAYLOAD_LIMITS.responseBytes) {
+        return p.reject(
+          new FunctionError(
+            'Function.ResponseSizeTooLarge',
+            `Response payload size (${size} bytes) exceeded maximum allowed payload size (${PAYLOAD_LIMITS.responseBytes} bytes).`,
+          ),
+        );
+      }
+      p.resolve(JSON.parse(m.result!));
     });
-    worker.on('error', (e) => this.failAll(new FunctionError('Runtime.ExitError', e.message)));
+    worker.on('error', (e) => this.failIn(worker, new FunctionError('Runtime.ExitError', e.message)));
     worker.on('exit', () => {
-      this.failAll(new FunctionError('Runtime.ExitError', 'the sandbox exited'));
+      this.failIn(worker, new FunctionError('Runtime.ExitError', 'the sandbox exited'));
       if (!this.stopped && this.worker === worker) this.spawn();
     });
     this.worker = worker;
   }
 
-  private failAll(error: Error): void {
+  /** Forgets an invocation that has its answer; a retired worker goes once it has answered them all. */
+  private settle(id: string, p: Pending): void {
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (p.worker !== this.worker && ![...this.pending.values()].some((q) => q.worker === p.worker)) void p.worker.terminate();
+  }
+
+  private failIn(worker: Worker, error: Error): void {
     for (const [id, p] of this.pending) {
+      if (p.worker !== worker) continue;
       clearTimeout(p.timer);
-      p.reject(error);
       this.pending.delete(id);
+      p.reject(error);
     }
   }
 
-  invoke(event: unknown): Promise<unknown> {
+  /** Runs one invocation of `payload`, the event as JSON text. */
+  invoke(payload: string): Promise<unknown> {
     const id = randomUUID();
-    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    const { timeoutSeconds } = this.spec;
+    const timeoutMs = timeoutSeconds * 1000;
+    const worker = this.worker;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`));
-        // Lambda discards a timed-out sandbox; so do we (other invocations in it fail with it).
-        const old = this.worker;
-        this.spawn();
-        void old.terminate();
+        const p = this.pending.get(id);
+        if (!p) return;
+        // The first timeout in a worker retires it: new invocations go to a fresh one.
+        if (p.worker === this.worker && !this.stopped) this.spawn();
+        this.settle(id, p);
+        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
-      this.worker.postMessage({ id, payload: JSON.stringify(event), requestId: id, deadline: Date.now() + timeoutMs });
+      this.pending.set(id, { resolve, reject, timer, worker });
+      worker.postMessage({ id, payload, requestId: id, deadline: Date.now() + timeoutMs });
     });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.failAll(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
-    await this.worker.terminate();
+    const workers = new Set([this.worker, ...[...this.pending.values()].map((p) => p.worker)]);
+    for (const w of workers) this.failIn(w, new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
+    await Promise.all([...workers].map((w) => w.terminate()));
   }
 }
 
@@ -161,7 +241,7 @@ export class LocalFunction {
   private readonly sandboxes: Sandbox[] = [];
   private readonly initialised: Promise<void>;
   private markInitialised!: () => void;
-  private readonly waiting: { event: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: { payload: string; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
 
   constructor(
@@ -195,6 +275,7 @@ export class LocalFunction {
   }
 
   private logLine(line: string): void {
+    if (!keepsLogLine(this.spec.logging, line)) return;
     let requestId = '-';
     try {
       const parsed = JSON.parse(line) as { requestId?: string };
@@ -205,11 +286,25 @@ export class LocalFunction {
     this.log(`[${this.spec.name} ${requestId.slice(0, 8)}] ${line}`);
   }
 
-  /** Invokes the handler with `event`; rejects with a {@link FunctionError} named like Lambda's error type. */
+  /**
+   * Invokes the handler with `event` and waits for its result, as a synchronous (RequestResponse) Invoke
+   * does; rejects with a {@link FunctionError} named like Lambda's error type, or with an
+   * {@link InvokeError} when Lambda would refuse the request (an event over 6 MB).
+   */
   invoke(event: unknown): Promise<unknown> {
     if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
+    // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
+    const payload = JSON.stringify(event === undefined ? null : event);
+    if (Buffer.byteLength(payload) > PAYLOAD_LIMITS.requestBytes) {
+      return Promise.reject(
+        new InvokeError(
+          'RequestEntityTooLargeException',
+          `Request must be smaller than ${PAYLOAD_LIMITS.requestBytes} bytes for the InvokeFunction operation`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ event, resolve, reject });
+      this.waiting.push({ payload, resolve, reject });
       this.dispatch();
     });
   }
@@ -219,7 +314,7 @@ export class LocalFunction {
     while (this.waiting.length > 0 && !this.stopped) {
       let best: Sandbox | undefined;
       for (const s of this.sandboxes) {
-        if (s.ready && s.pending.size < this.sizing.perSandbox && (!best || s.pending.size < best.pending.size)) best = s;
+        if (s.ready && s.load < this.sizing.perSandbox && (!best || s.load < best.load)) best = s;
       }
       if (!best) {
         // Every ready sandbox is full: start one more unless one is starting already or the limit is reached.
@@ -227,7 +322,7 @@ export class LocalFunction {
         return;
       }
       const next = this.waiting.shift()!;
-      best.invoke(next.event).then(
+      best.invoke(next.payload).then(
         (v) => {
           next.resolve(v);
           this.dispatch();

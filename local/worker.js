@@ -1,7 +1,8 @@
-// One Lambda "sandbox": a worker thread that loads a generated __index.js, exactly as the nodejs22.x
-// runtime would, and runs invocations sent by the host. Plain JavaScript: it runs the bundle, not our TS.
-const path = require('path');
+// One Lambda "sandbox": a worker thread that loads a generated bundle and runs the invocations the host
+// sends it, as the nodejs22.x runtime would (local/lambdaRuntime.js follows aws-lambda-ric). Plain
+// JavaScript: it runs the bundle, not our TypeScript.
 const { parentPort, workerData } = require('worker_threads');
+const { invocationError, loadHandler, patchConsole, serializeResponse, toRapidResponse } = require('./lambdaRuntime');
 
 // With --quiet, log lines are dropped here rather than carried to the host thread to be thrown away.
 if (!workerData.logs)
@@ -14,31 +15,84 @@ if (!workerData.logs)
 // A back-end sandbox yields the cores to the request path (the host decides which is which).
 if (workerData.background) require('./priority').lowerThisThreadPriority();
 
+// The console as the runtime patches it before loading the handler, in the function's log format and
+// level. A line names the current invocation, the one that started last (src/LogPatch.js keeps one
+// current request id; exact on Lambda, which runs one invocation at a time, while a sandbox here runs
+// several: tracking each through its async context would put a promise hook on every await, on the
+// request path too). The runtime's own 'Invoke Error' line names its invocation exactly.
+let currentRequestId;
+const logError = patchConsole(
+  process.env,
+  () => currentRequestId,
+  (line) => process.stdout.write(line),
+);
+
+// Init: the runtime loads the handler once; a failure is posted as the init error (src/RAPIDClient.js
+// `postInitError`, the body formed by `toRapidResponse`), and Lambda answers invocations with it.
 let handler;
+let initError;
 try {
-  ({ handler } = require(path.join(workerData.bundleDir, '__index.js')));
+  handler = loadHandler(workerData.bundleDir, workerData.handler);
 } catch (e) {
-  parentPort.postMessage({ type: 'init-error', error: { name: e && e.name, message: e && e.message } });
+  initError = toRapidResponse(e);
+  parentPort.postMessage({ type: 'init-error', error: initError });
 }
 // Init is over (as Lambda's init phase): the host may now hand this sandbox invocations.
 parentPort.postMessage({ type: 'ready' });
 
-parentPort.on('message', async ({ id, payload, requestId, deadline }) => {
-  const context = {
-    awsRequestId: requestId,
-    functionName: workerData.functionName,
-    memoryLimitInMB: String(workerData.memorySize),
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+/**
+ * The context object (src/InvokeContext.js `attachEnvironmentData`): the function's settings from the
+ * environment, the request's from the invoke, and the callback context's flags.
+ */
+const contextFor = (requestId, deadline) => ({
+  callbackWaitsForEmptyEventLoop: true,
+  functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+  logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+  logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+  invokedFunctionArn: workerData.functionArn,
+  awsRequestId: requestId,
+  getRemainingTimeInMillis: () => deadline - Date.now(),
+});
+
+/**
+ * One invocation, as src/Runtime.js `handleOnceNonStreaming` runs it: the handler gets the event, the
+ * context and a callback; a returned promise settles it, or the callback does, whichever comes first
+ * (src/CallbackContext.js). The outcome is posted once: the serialized result, or the error body.
+ * (Unlike Lambda, a sandbox here runs several invocations at once; see LocalFunction.)
+ */
+parentPort.on('message', ({ id, payload, requestId, deadline }) => {
+  let posted = false;
+  const post = (message) => {
+    if (posted) return;
+    posted = true;
+    parentPort.postMessage({ type: 'result', id, ...message });
   };
+  // src/CallbackContext.js `postError`: the runtime logs the error ('Invoke Error'), then posts it.
+  const fail = (thrown) => {
+    if (posted) return;
+    currentRequestId = requestId;
+    logError('Invoke Error', thrown === undefined || thrown === null ? 'handled' : thrown);
+    post({ error: JSON.stringify(invocationError(thrown)) });
+  };
+  const succeed = (result) => {
+    let body;
+    try {
+      body = serializeResponse(result);
+    } catch (e) {
+      return fail(e);
+    }
+    post({ result: body });
+  };
+  if (initError) return post({ error: JSON.stringify(initError) });
+  const context = contextFor(requestId, deadline);
+  const callback = (err, result) => (err !== undefined && err !== null ? fail(err) : succeed(result));
+  currentRequestId = requestId; // src/InvokeContext.js `updateLoggingContext`
   try {
-    if (!handler) throw Object.assign(new Error('the function failed to initialise'), { name: 'Runtime.InitError' });
-    const result = await handler(JSON.parse(payload), context);
-    parentPort.postMessage({ type: 'result', id, result: JSON.stringify(result === undefined ? null : result) });
+    const returned = handler(JSON.parse(payload), context, callback);
+    if (returned && typeof returned.then === 'function') returned.then(succeed, fail);
   } catch (e) {
-    parentPort.postMessage({
-      type: 'result',
-      id,
-      error: { name: (e && e.name) || 'Error', message: (e && e.message) || String(e) },
-    });
+    fail(e);
   }
 });

@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type WorkflowInput, makeCodecs } from './codecs';
-import { IdempotencyConflictError, InvalidInputError, OrderNotFoundError, TransientError, classifyAwsError } from './errors';
+import { classifyAwsError, idempotencyConflictError, invalidInputError, orderNotFoundError, transientError } from './errors';
 import { faultsOf, logLevelOf, readEnv } from './env';
 import { makeFaultInjector } from './faults';
 import { type HttpResponse, errorResponse, json, problemsOf, responseForError } from './http';
@@ -74,26 +74,26 @@ export const acceptOrder =
       return errorResponse(413, 'PAYLOAD_TOO_LARGE', `The body is ${bytes} bytes: at most ${MAX_BODY_BYTES} are allowed.`);
     }
     if (text.trim() === '')
-      throw new InvalidInputError('The body is empty: send a JSON order object.', [{ path: '(body)', message: 'body is required' }]);
+      throw invalidInputError('The body is empty: send a JSON order object.', [{ path: '(body)', message: 'body is required' }]);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch (e) {
-      throw new InvalidInputError('The body is not valid JSON.', [{ path: '(body)', message: (e as Error).message }]);
+      throw invalidInputError('The body is not valid JSON.', [{ path: '(body)', message: (e as Error).message }]);
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       const kind = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
-      throw new InvalidInputError(`The body is ${kind}: send a JSON object with customerId and items.`, [
+      throw invalidInputError(`The body is ${kind}: send a JSON object with customerId and items.`, [
         { path: '(body)', message: `body is ${kind}: expected an object` },
       ]);
     }
     const decoded = codecs.OrderRequest.decode(body);
-    if (isLeft(decoded)) throw new InvalidInputError('The order is not valid; see details.', problemsOf(decoded.left));
+    if (isLeft(decoded)) throw invalidInputError('The order is not valid; see details.', problemsOf(decoded.left));
     const request = decoded.right;
 
     const key = header(event, 'idempotency-key');
     if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new InvalidInputError('The Idempotency-Key header is not valid.', [
+      throw invalidInputError('The Idempotency-Key header is not valid.', [
         {
           path: 'headers.Idempotency-Key',
           message: `Idempotency-Key has ${key.length} characters: expected 1-128 printable ASCII characters`,
@@ -123,9 +123,9 @@ export const acceptOrder =
     const created = await deps.tables.createAccepted(record);
     if (!created.created) {
       const existing = created.existing;
-      if (key === undefined) throw new TransientError(`order id ${orderId} collided; retry`);
+      if (key === undefined) throw transientError(`order id ${orderId} collided; retry`);
       if (existing.requestHash !== record.requestHash) {
-        throw new IdempotencyConflictError('This Idempotency-Key was already used with a different body: send a new key for a new order.');
+        throw idempotencyConflictError('This Idempotency-Key was already used with a different body: send a new key for a new order.');
       }
       if (!existing.workflowStarted && existing.status === 'ACCEPTED') {
         log.warn('idempotent replay found the workflow not started; starting it');
@@ -156,7 +156,7 @@ export const acceptOrder =
 export const getOrder =
   (orderId: string) =>
   async (deps: Pick<ApiDeps, 'tables'>): Promise<HttpResponse> => {
-    const notFound = new OrderNotFoundError(`No order has the id '${orderId}'.`);
+    const notFound = orderNotFoundError(`No order has the id '${orderId}'.`);
     if (!ORDER_ID.test(orderId)) throw notFound;
     const record = await deps.tables.get(orderId);
     if (!record) throw notFound;

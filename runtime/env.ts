@@ -1,11 +1,11 @@
-import { ConfigError } from './errors';
+import { configError } from './errors';
 import type { FunctionFaults } from './faults';
 import type { LogLevel } from './log';
 
 /** Reads the named environment variables; a missing one is a deployment mistake, reported all at once. */
 export const readEnv = <K extends string>(names: readonly K[], env: NodeJS.ProcessEnv = process.env): Record<K, string> => {
   const missing = names.filter((n) => !env[n]);
-  if (missing.length > 0) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);
+  if (missing.length > 0) throw configError(`missing environment variables: ${missing.join(', ')}`);
   return Object.fromEntries(names.map((n) => [n, env[n] as string])) as Record<K, string>;
 };
 
@@ -13,7 +13,7 @@ export const readEnv = <K extends string>(names: readonly K[], env: NodeJS.Proce
 export const logLevelOf = (env: NodeJS.ProcessEnv = process.env): LogLevel => {
   const v = env.LOG_LEVEL ?? 'INFO';
   if (v !== 'DEBUG' && v !== 'INFO' && v !== 'WARN' && v !== 'ERROR') {
-    throw new ConfigError(`LOG_LEVEL is '${v}': expected DEBUG, INFO, WARN or ERROR`);
+    throw configError(`LOG_LEVEL is '${v}': expected DEBUG, INFO, WARN or ERROR`);
   }
   return v;
 };
@@ -26,6 +26,6 @@ export const faultsOf = (env: NodeJS.ProcessEnv = process.env): FunctionFaults =
     const parsed = JSON.parse(raw) as FunctionFaults;
     return { errorRate: parsed.errorRate, timeoutRate: parsed.timeoutRate };
   } catch {
-    throw new ConfigError(`DOFS_FAULTS is '${raw}': expected JSON like {"errorRate":0.1}`);
+    throw configError(`DOFS_FAULTS is '${raw}': expected JSON like {"errorRate":0.1}`);
   }
 };

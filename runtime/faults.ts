@@ -1,4 +1,4 @@
-import { TransientError } from './errors';
+import { transientError } from './errors';
 
 /** The fault settings of one function, from the `DOFS_FAULTS` environment variable. */
 export interface FunctionFaults {
@@ -7,14 +7,14 @@ export interface FunctionFaults {
 }
 
 /**
- * Fault injection for tests: throws a {@link TransientError} with probability `errorRate`, or hangs past
+ * Fault injection for tests: throws a {@link transientError} with probability `errorRate`, or hangs past
  * the function's timeout with probability `timeoutRate`. Never configured on protected stacks.
  */
 export const makeFaultInjector =
   (faults: FunctionFaults, random: () => number = Math.random, hangMs = 15 * 60 * 1000) =>
   async (where: string): Promise<void> => {
     if ((faults.errorRate ?? 0) > 0 && random() < faults.errorRate!) {
-      throw new TransientError(`injected fault in ${where}`);
+      throw transientError(`injected fault in ${where}`);
     }
     if ((faults.timeoutRate ?? 0) > 0 && random() < faults.timeoutRate!) {
       await new Promise((resolve) => setTimeout(resolve, hangMs));

@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FulfillmentMessage, makeCodecs } from './codecs';
-import { ConfigError } from './errors';
+import { configError } from './errors';
 import { faultsOf, logLevelOf, readEnv } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
@@ -95,7 +95,7 @@ export const fulfillmentFactory = () => {
   const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE', 'FULFILLMENT_SUCCESS_RATE']);
   const successRate = Number(env.FULFILLMENT_SUCCESS_RATE);
   if (!(successRate >= 0 && successRate <= 1)) {
-    throw new ConfigError(`FULFILLMENT_SUCCESS_RATE is '${env.FULFILLMENT_SUCCESS_RATE}': expected a number from 0 to 1`);
+    throw configError(`FULFILLMENT_SUCCESS_RATE is '${env.FULFILLMENT_SUCCESS_RATE}': expected a number from 0 to 1`);
   }
   const codecs = makeCodecs();
   const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'queue message is not an order');

@@ -1,13 +1,10 @@
 import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { SCHEMA_HINT } from './codecs';
-import { InvalidInputError } from './errors';
+import { type ProblemDetail, invalidInputError } from './errors';
 
 /** One problem of a request, as the error body lists it. */
-export interface Problem {
-  readonly path: string;
-  readonly message: string;
-}
+export type Problem = ProblemDetail;
 
 /** The error body of CONTRACT.md. */
 export interface ErrorBody {
@@ -88,12 +85,12 @@ export const problemsOf = (errors: t.Errors): Problem[] => {
   return problems;
 };
 
-/** Decodes `input` or throws an {@link InvalidInputError} that lists every problem. */
+/** Decodes `input` or throws an {@link invalidInputError} that lists every problem. */
 export const decodeOrThrow = <A>(codec: t.Decoder<unknown, A>, input: unknown, what: string): A => {
   const decoded = codec.decode(input);
   if (isLeft(decoded)) {
     const problems = problemsOf(decoded.left);
-    throw new InvalidInputError(`${what}: ${problems.map((p) => p.message).join('; ')}`, problems);
+    throw invalidInputError(`${what}: ${problems.map((p) => p.message).join('; ')}`, problems);
   }
   return decoded.right;
 };

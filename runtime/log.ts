@@ -25,7 +25,13 @@ export const makeLogger = (
 ): Logger => {
   const emit = (l: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (RANK[l] < RANK[level]) return;
-    write(JSON.stringify({ timestamp: new Date().toISOString(), level: l, service, ...base, ...fields, message }));
+    const timestamp = new Date().toISOString();
+    // Lambda filters a JSON line by its `level` and needs a valid `timestamp` to honour it (see
+    // local/lambdaLogs.ts): a field of the same name must not replace either. They stay first in the line.
+    const line: Record<string, unknown> = { timestamp, level: l, service, ...base, ...fields, message };
+    line.timestamp = timestamp;
+    line.level = l;
+    write(JSON.stringify(line));
   };
   return {
     debug: (m, f) => emit('DEBUG', m, f),

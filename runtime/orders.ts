@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FailureReason, OrderItem, OrderStatus, RejectionReason, StorageResult } from './codecs';
-import { TransientError, classifyAwsError } from './errors';
+import { classifyAwsError, transientError } from './errors';
 
 /**
  * The orders and failed-orders tables, as the functions use them. Every status change is a conditional
@@ -148,7 +148,7 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
         }
       }
       const current = existing ?? (await get(order.orderId));
-      if (!current || current.status === 'ACCEPTED') throw new TransientError(`order ${order.orderId} changed while it was stored; retry`);
+      if (!current || current.status === 'ACCEPTED') throw transientError(`order ${order.orderId} changed while it was stored; retry`);
       if (current.status === 'PENDING') return { outcome: 'ALREADY_STORED', status: 'PENDING', totalQuantity };
       return { outcome: 'ALREADY_TERMINAL', status: current.status, totalQuantity };
     },

@@ -43,9 +43,18 @@ fs.mkdirSync(logDir, { recursive: true });
 
 const hogs = Array.from({ length: flags.hogs }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
 let current;
+// npm test runs in a process group of its own (POSIX), so that stopping it also stops the jest workers
+// and local clouds it started; on Windows only npm itself is signalled.
 const stopAll = () => {
   for (const h of hogs) h.kill('SIGKILL');
-  if (current && current.exitCode === null) current.kill('SIGTERM');
+  if (current && current.exitCode === null) {
+    try {
+      if (process.platform === 'win32') current.kill('SIGTERM');
+      else process.kill(-current.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
 };
 process.on('exit', stopAll);
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -60,9 +69,8 @@ const runOnce = (n) =>
   new Promise((resolve) => {
     const log = fs.createWriteStream(path.join(logDir, `run-${n}.log`));
     const started = Date.now();
-    current = npm
-      ? spawn(process.execPath, [npm, 'test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('npm', ['test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], shell: true });
+    const options = { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' };
+    current = npm ? spawn(process.execPath, [npm, 'test'], options) : spawn('npm', ['test'], { ...options, shell: true });
     current.stdout.pipe(log, { end: false });
     current.stderr.pipe(log, { end: false });
     let summary = '';

@@ -1,4 +1,4 @@
-import type { AslObject, PolicyStatement } from './asl';
+import { type AslObject, LOG_DELIVERY_ACTIONS, type PolicyStatement } from './asl';
 import type { WorkflowProps } from './builder';
 import type { Edge, State } from './state';
 
@@ -104,16 +104,7 @@ const mergeStatements = (statements: PolicyStatement[], options: RenderOptions):
   if (options.logging) {
     out.push({
       Effect: 'Allow',
-      Action: [
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'logs:DescribeLogGroups',
-      ],
+      Action: [...LOG_DELIVERY_ACTIONS, 'logs:DescribeLogGroups'],
       Resource: ['*'],
     });
   }

@@ -11,7 +11,7 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
     let s: Synth;
     beforeAll(async () => {
       s = await synth(stack);
-    }, 60000);
+    });
 
     it('declares the four components and their resources', () => {
       const count = (t: string) => s.ofType(t).length;

@@ -11,13 +11,19 @@ import { FunctionError, LocalFunction, type LocalFunctionSpec } from '../../loca
 let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dofs-fn-'));
-  // Init blocks for INIT_MS (as a heavy bundle's module load does); the handler waits event.ms and says
-  // which sandbox (thread) ran it.
+  // Init blocks for INIT_MS (as a heavy bundle's module load does); the handler waits event.ms, or until
+  // the file event.gate exists, and says which sandbox (thread) ran it.
   fs.writeFileSync(
     path.join(dir, '__index.js'),
     `const end = Date.now() + Number(process.env.INIT_MS); while (Date.now() < end);
+     const fs = require('fs');
      const { threadId } = require('worker_threads');
-     exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return { threadId }; };`,
+     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+     exports.handler = async (event) => {
+       if (event.gate) while (!fs.existsSync(event.gate)) await sleep(5);
+       else await sleep(event.ms);
+       return { threadId };
+     };`,
   );
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -26,11 +32,13 @@ const spec = (initMs: number, timeoutSeconds: number): LocalFunctionSpec => ({
   name: 'test-fn',
   arn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn',
   bundleDir: dir,
+  handler: '__index.handler',
   environment: { INIT_MS: String(initMs) },
   timeoutSeconds,
   memorySize: 128,
   logs: false,
   background: false,
+  logging: { format: 'Text', applicationLogLevel: 'INFO' },
 });
 
 const running: LocalFunction[] = [];
@@ -56,6 +64,28 @@ describe('LocalFunction', () => {
     const error = await fn.invoke({ ms: 3000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FunctionError);
     expect((error as FunctionError).name).toBe('Sandbox.Timedout');
+  });
+
+  it('ends only the invocation that timed out: the others in its sandbox complete, and the next runs in a fresh one', async () => {
+    // One sandbox of up to 8 invocations. `hung` never returns and has a 1 s timeout. The two neighbours
+    // start beside it with a long one (a sandbox reads the timeout as it takes an invocation) and wait for
+    // a gate that opens once `hung` has timed out: they are in flight at its timeout, and only the gate
+    // ends them.
+    const s = spec(0, 1);
+    const fn = make(s, () => undefined, { maxSandboxes: 1, perSandbox: 8, warmSandboxes: 1 });
+    await fn.ready();
+    const gate = path.join(dir, `gate-${Date.now()}`);
+    const hung = fn.invoke({ ms: 1e9 }).catch((e: unknown) => e);
+    (s as { timeoutSeconds: number }).timeoutSeconds = 600;
+    const neighbours = [fn.invoke({ gate }), fn.invoke({ gate })];
+    const timedOut = (await hung) as FunctionError;
+    fs.writeFileSync(gate, '');
+    expect(timedOut).toBeInstanceOf(FunctionError);
+    expect([timedOut.name, timedOut.message]).toEqual(['Sandbox.Timedout', 'Task timed out after 1.00 seconds']);
+    const [a, b] = (await Promise.all(neighbours)) as { threadId: number }[];
+    expect(b.threadId).toBe(a.threadId);
+    const next = (await fn.invoke({ ms: 0 })) as { threadId: number };
+    expect(next.threadId).not.toBe(a.threadId);
   });
 
   it('hands a waiting invocation to the sandbox that frees first, not to one still in its init', async () => {

@@ -6,7 +6,7 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { orderIdForKey } from '../../runtime/apiHandler';
 import { isFulfilled } from '../../runtime/fulfillment';
 import { TIER1_CORPUS, validOrder } from '../runtime/tier1Corpus';
-import { type RunningCloud, http, postOrder, startCloud, waitTerminal } from '../support/localCloud';
+import { type RunningCloud, http, postOrder, startCloud, waitTerminal, waitUntil } from '../support/localCloud';
 
 const keyFor = (fulfilled: boolean, tag: string): string => {
   for (let i = 0; ; i++) {
@@ -32,6 +32,20 @@ beforeAll(async () => {
 
 const stopAll = () => Promise.all([cloud, dlqCloud, storageCloud, queueCloud].map((c) => c?.stop()));
 afterAll(stopAll); // after a failure too; stopping a stopped cloud only reports its exit code
+
+/**
+ * DescribeExecution once the execution has ended: the workflow writes the order's terminal status in a
+ * task before its last state, so GET can show FAILED while the execution is still RUNNING.
+ */
+const endedExecution = async (c: RunningCloud, orderId: string) => {
+  let execution = await describeExecution(c, orderId);
+  await waitUntil(
+    () => `execution ${orderId} ended (it is ${execution.status})`,
+    async () => (execution = await describeExecution(c, orderId)).status !== 'RUNNING',
+    100,
+  );
+  return execution;
+};
 
 const describeExecution = (c: RunningCloud, orderId: string) =>
   new SFNClient({ endpoint: c.sfnEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }).send(
@@ -74,7 +88,7 @@ describe('the local cloud', () => {
   it('StoreOrder failing for good: StorageFailed, visible through DescribeExecution; the order FAILED', async () => {
     const res = await postOrder(storageCloud.url, validOrder);
     expect(await waitTerminal(storageCloud.url, res.body.orderId)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
-    const execution = await describeExecution(storageCloud, res.body.orderId);
+    const execution = await endedExecution(storageCloud, res.body.orderId);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TransientError', name: res.body.orderId });
     expect(execution.cause).toContain('injected fault in store-order');
   });
@@ -82,14 +96,14 @@ describe('the local cloud', () => {
   it('SendToQueue failing for good: QueueFailed, visible through DescribeExecution', async () => {
     const res = await postOrder(queueCloud.url, validOrder);
     expect(await waitTerminal(queueCloud.url, res.body.orderId)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
-    const execution = await describeExecution(queueCloud, res.body.orderId);
+    const execution = await endedExecution(queueCloud, res.body.orderId);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'SQS.SdkClientException', cause: 'injected fault in SendToQueue' });
   });
 
   it('a successful execution is SUCCEEDED in DescribeExecution', async () => {
     const res = await postOrder(cloud.url, validOrder);
     await waitTerminal(cloud.url, res.body.orderId);
-    expect((await describeExecution(cloud, res.body.orderId)).status).toBe('SUCCEEDED');
+    expect((await endedExecution(cloud, res.body.orderId)).status).toBe('SUCCEEDED');
   });
 
   it('idempotency: a replay returns the same order; the same key with another body is 409', async () => {

@@ -1,6 +1,6 @@
 import { type ApiDeps, MAX_BODY_BYTES, orderIdForKey, routeApiRequest } from '../../runtime/apiHandler';
 import { makeCodecs, type WorkflowInput } from '../../runtime/codecs';
-import { TransientError } from '../../runtime/errors';
+import { transientError } from '../../runtime/errors';
 import { makeLogger } from '../../runtime/log';
 import { makeOrderTables } from '../../runtime/orders';
 import { type Dynamo, startDynamo } from '../support/dynamo';
@@ -170,7 +170,7 @@ describe('POST /orders', () => {
       tables: {
         ...w.deps.tables,
         createAccepted: async () => {
-          throw new TransientError('throttled');
+          throw transientError('throttled');
         },
       },
     };

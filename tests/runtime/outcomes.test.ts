@@ -1,7 +1,7 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { makeCodecs, type FulfillmentMessage } from '../../runtime/codecs';
 import { recordDeadLetters } from '../../runtime/dlqHandler';
-import { TransientError } from '../../runtime/errors';
+import { transientError } from '../../runtime/errors';
 import { fulfillBatch, isFulfilled, outcomeScore } from '../../runtime/fulfillment';
 import { decodeOrThrow } from '../../runtime/http';
 import { makeLogger } from '../../runtime/log';
@@ -138,7 +138,7 @@ describe('fulfillment', () => {
     const recB = sqsRecord(message(b));
     const garbage = sqsRecord('{"not":"an order"}');
     const inject = async () => {
-      if (lines.length === 0) throw new TransientError('injected fault in fulfillment');
+      if (lines.length === 0) throw transientError('injected fault in fulfillment');
     };
     const res = await fulfillBatch([recA, garbage, recB], decode)({ tables, successRate: 0.7, now: () => 't2', log, inject });
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([recA.messageId, garbage.messageId]);
@@ -188,7 +188,7 @@ describe('dlq-handler', () => {
     const { log } = quiet();
     const rec = sqsRecord(message(idWith(true)));
     const inject = async () => {
-      throw new TransientError('injected');
+      throw transientError('injected');
     };
     expect(await recordDeadLetters([rec], decode)({ tables, now: () => 't9', log, inject })).toEqual({
       batchItemFailures: [{ itemIdentifier: rec.messageId }],

@@ -56,7 +56,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => sfn.listen(0, '127.0.0.1', r));
   sfnUrl = `http://127.0.0.1:${(sfn.address() as AddressInfo).port}`;
-}, 120000);
+});
 
 afterAll(async () => {
   await dynamo?.stop();
@@ -79,15 +79,22 @@ const envOf = (fnName: string): Record<string, string> => {
   };
 };
 
+/** What invoke.js reports of a thrown value: the runtime's error body, and the value itself. */
+interface Thrown {
+  readonly error: { errorType: string; errorMessage: string; trace: string[] };
+  readonly thrown: { instanceOfError: boolean; stack?: string; name?: string };
+}
+
 const invoke = (
   name: string,
   fnName: string,
   event: unknown,
-): Promise<{ result?: any; error?: { name: string; message: string }; logs: string[] }> =>
+  env: Record<string, string> = {},
+): Promise<{ result?: any; logs: string[] } & Partial<Thrown>> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'invoke.js'), bundles[name]], {
       cwd: bundles[name],
-      env: envOf(fnName),
+      env: { ...envOf(fnName), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -132,23 +139,45 @@ describe('generated Lambda bundles', () => {
     const got = await invoke('api-handler', 'dofs-api-handler', apiEvent('GET', '/orders/{orderId}', { orderId }));
     expect(got.result.statusCode).toBe(200);
     expect(JSON.parse(got.result.body)).toMatchObject({ orderId, status: 'ACCEPTED' });
-  }, 30000);
+  });
 
   it('api-handler: answers a tier-1 failure with the contract error body', async () => {
     const r = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: '{"customerId":"x","items":[]}' }));
     expect(r.result.statusCode).toBe(400);
     expect(JSON.parse(r.result.body).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ path: 'items' }] });
-  }, 30000);
+  });
 
   it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
     const ok = await invoke('validator', 'dofs-validator', { orderId: 'o', acceptedAt: 't', ...order });
     expect(ok.result).toEqual({ valid: true, reasons: [], summary: 'order is valid' });
     const bad = await invoke('validator', 'dofs-validator', { orderId: 'o' });
-    expect(bad.error).toEqual({
-      name: 'InvalidInputError',
-      message: expect.stringContaining('workflow input is not an order: customerId is required'),
+    expect(bad.error).toMatchObject({
+      errorType: 'InvalidInputError',
+      errorMessage: expect.stringContaining('workflow input is not an order: customerId is required'),
     });
-  }, 30000);
+  });
+
+  // Lambda reports a thrown value by what the Node.js runtime makes of it (aws-lambda-ric `toRapidResponse`):
+  // a native Error by its name, anything else by `typeof` ("object"), which no Retry or Catch names.
+  it.each([
+    ['validator', 'dofs-validator', { orderId: 'o' }, {}, 'InvalidInputError'],
+    ['store-order', 'dofs-store-order', { orderId: 'o', acceptedAt: 't', ...order }, { DOFS_FAULTS: '{"errorRate":1}' }, 'TransientError'],
+    ['validator', 'dofs-validator', { orderId: 'o', acceptedAt: 't', ...order }, { DOFS_FAULTS: '{"errorRate":1}' }, 'TransientError'],
+    ['validator', 'dofs-validator', { orderId: 'o' }, { LOG_LEVEL: 'LOUD' }, 'ConfigError'],
+  ])(
+    '%s: a runtime error it throws is a native Error with a stack, which the runtime reports as its name',
+    async (name, fn, event, env, type) => {
+      const r = await invoke(name, fn, event, env);
+      expect(r.thrown).toMatchObject({ instanceOfError: true, name: type, stack: expect.stringMatching(new RegExp(`^${type}: `)) });
+      expect(r.error).toEqual({
+        errorType: type,
+        errorMessage: expect.any(String),
+        trace: expect.arrayContaining([expect.stringMatching(/^ {4}at /)]),
+      });
+      expect(r.error!.trace[0]).toBe(`${type}: ${r.error!.errorMessage}`);
+    },
+    30000,
+  );
 
   it('store-order, fulfillment and dlq-handler: move an order through the tables', async () => {
     const accepted = await invoke('api-handler', 'dofs-api-handler', apiEvent('POST', '/orders', { body: JSON.stringify(order) }));
@@ -167,5 +196,5 @@ describe('generated Lambda bundles', () => {
 
     const dead = await invoke('dlq-handler', 'dofs-dlq-handler', { Records: [sqsRecord(message, 3)] });
     expect(dead.result).toEqual({ batchItemFailures: [] });
-  }, 60000);
+  });
 });

@@ -1,6 +1,10 @@
 // Loads a generated __index.js in a fresh process, as the Lambda runtime would, and invokes its handler
-// with the event read from stdin. Prints {"result": ...} or {"error": {name, message}} on the last line.
+// with the event read from stdin. Prints {"result": ...} on the last line, or, when the handler throws,
+// {"error": <the error body the Node.js runtime would post>, "thrown": <what was thrown>}: the body is
+// formed by the same code the local sandboxes use (local/lambdaRuntime.js, after aws-lambda-ric).
 const path = require('path');
+const { invocationError } = require('../../local/lambdaRuntime');
+
 const bundle = process.argv[2];
 let input = '';
 process.stdin.on('data', (d) => (input += d));
@@ -11,6 +15,7 @@ process.stdin.on('end', async () => {
     const result = await handler(JSON.parse(input), context);
     process.stdout.write('\n' + JSON.stringify({ result }) + '\n');
   } catch (e) {
-    process.stdout.write('\n' + JSON.stringify({ error: { name: e && e.name, message: e && e.message } }) + '\n');
+    const thrown = { instanceOfError: e instanceof Error, stack: e && e.stack, name: e && e.name };
+    process.stdout.write('\n' + JSON.stringify({ error: invocationError(e), thrown }) + '\n');
   }
 });

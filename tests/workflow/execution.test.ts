@@ -4,7 +4,7 @@
  */
 import { StateMachine, ExecutionError } from '../../local/interpreter';
 import { orderWorkflow } from '../../components/workflow';
-import { TransientError, InvalidInputError } from '../../runtime/errors';
+import { invalidInputError, transientError } from '../../runtime/errors';
 import { validateOrder } from '../../runtime/validateOrder';
 import type { StorageResult, WorkflowInput } from '../../runtime/codecs';
 import { fakeResources } from './fixtures';
@@ -135,7 +135,7 @@ describe('order workflow execution', () => {
     const r = await run(order, {
       StoreOrder: async () => {
         attempts++;
-        if (attempts <= 2) throw new TransientError('DynamoDB throttled (simulated)');
+        if (attempts <= 2) throw transientError('DynamoDB throttled (simulated)');
         return stored;
       },
     });
@@ -148,7 +148,7 @@ describe('order workflow execution', () => {
   it('StoreOrder failing on every attempt: StorageFailed after exactly 3 retries, order marked and recorded', async () => {
     const r = await run(order, {
       StoreOrder: async () => {
-        throw new TransientError('DynamoDB unavailable (simulated)');
+        throw transientError('DynamoDB unavailable (simulated)');
       },
     });
     expect(r.calls.StoreOrder).toHaveLength(4);
@@ -187,7 +187,7 @@ describe('order workflow execution', () => {
   it('a validator error that is not transient is not retried and ends in ValidationFailed', async () => {
     const r = await run(order, {
       ValidateOrder: async () => {
-        throw new InvalidInputError('items: expected an array');
+        throw invalidInputError('items: expected an array');
       },
     });
     expect(r.calls.ValidateOrder).toHaveLength(1);
@@ -204,7 +204,7 @@ describe('order workflow execution', () => {
   it('a failure route whose status write finds the order finished still ends in the stage Fail state', async () => {
     const r = await run(order, {
       StoreOrder: async () => {
-        throw new InvalidInputError('bad');
+        throw invalidInputError('bad');
       },
       MarkStorageFailure: async () => {
         throw awsError('DynamoDB.ConditionalCheckFailedException');

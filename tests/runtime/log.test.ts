@@ -1,0 +1,20 @@
+/**
+ * The runtime's log lines under Lambda's log-level filter (local/lambdaLogs.ts, after the Lambda docs):
+ * each line must be taken at its own level, or prod's WARN filter would drop warnings and errors.
+ */
+import { levelOfLogLine } from '../../local/lambdaLogs';
+import { type LogLevel, makeLogger } from '../../runtime/log';
+
+describe('makeLogger', () => {
+  it.each<LogLevel>(['DEBUG', 'INFO', 'WARN', 'ERROR'])(
+    'writes %s lines that Lambda takes at that level (a level and an RFC 3339 timestamp), whatever fields they carry',
+    (level) => {
+      const lines: string[] = [];
+      const log = makeLogger('test', 'DEBUG', { requestId: 'r', level: 'TRACE' }, (l) => lines.push(l)).with({ orderId: 'o' });
+      log[level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error']('something happened', { timestamp: 'yesterday' });
+      expect(lines).toHaveLength(1);
+      expect(levelOfLogLine(lines[0])).toBe(level);
+      expect(Object.keys(JSON.parse(lines[0])).slice(0, 2)).toEqual(['timestamp', 'level']);
+    },
+  );
+});
