@@ -61,6 +61,28 @@ export type Decoded<S extends InputShape> = { [K in keyof S as S[K] extends { re
   [K in keyof S as S[K] extends { required: true } ? never : K]?: ValueOf<S[K]>;
 };
 
+/** The media type of the AWS JSON 1.0 protocol (https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html). */
+export const JSON_1_0 = 'application/x-amz-json-1.0';
+
+/**
+ * Checks a request's `Content-Type`: the protocol's media type, its parameters ignored (Smithy's protocol
+ * test AwsJson11MustSupportParametersInContentType). Any other, or none, is refused before the body is
+ * read, with 415 UnsupportedMediaTypeException: the answer Smithy's malformed-request tests prescribe for
+ * a wrong content type (`smithy-aws-protocol-tests/model/restJson1/malformedRequests/malformed-content-type.smithy`);
+ * for AWS JSON 1.0 they prescribe none, and no recorded AWS answer was found.
+ */
+export const requireJsonMediaType = (contentType: string | undefined): void => {
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (mediaType !== JSON_1_0) {
+    throw new AwsJsonError(
+      'UnsupportedMediaTypeException',
+      `Content-Type ${contentType === undefined ? 'is missing' : `'${contentType}' is not supported`}: an AWS JSON 1.0 request is sent as ${JSON_1_0}`,
+      SERVICE_NAMESPACE,
+      415,
+    );
+  }
+};
+
 /**
  * Parses a request body. An empty body, a body that is not JSON and a body that is not a JSON object are
  * SerializationExceptions, as the front door of an AWS JSON service answers them.

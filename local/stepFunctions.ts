@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { AwsJsonError, type Decoded, type InputShape, SERVICE_NAMESPACE, decodeMembers, parseBody } from './awsJson';
+import { AwsJsonError, type Decoded, type InputShape, SERVICE_NAMESPACE, decodeMembers, parseBody, requireJsonMediaType } from './awsJson';
 
 export interface LocalStateMachineSpec {
   readonly arn: string;
@@ -204,6 +204,7 @@ export class LocalStepFunctions {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('error', () => res.destroy()); // a client that went away mid-request gets no answer
       req.on('end', () => {
         const reply = (status: number, payload: unknown) => {
           res.writeHead(status, {
@@ -212,8 +213,11 @@ export class LocalStepFunctions {
           });
           res.end(JSON.stringify(payload));
         };
-        Promise.resolve(String(req.headers['x-amz-target'] ?? ''))
-          .then((target) => this.handle(target, Buffer.concat(chunks).toString('utf8')))
+        Promise.resolve()
+          .then(() => {
+            requireJsonMediaType(req.headers['content-type']);
+            return this.handle(String(req.headers['x-amz-target'] ?? ''), Buffer.concat(chunks).toString('utf8'));
+          })
           .then(
             (payload) => reply(200, payload),
             (e: unknown) => {

@@ -93,10 +93,10 @@ const failure = async (call: Promise<unknown>): Promise<Error & { $metadata?: { 
 };
 
 /** A raw AWS JSON 1.0 request, for what the SDK would never send. */
-const raw = async (target: string | undefined, body: string) => {
+const raw = async (target: string | undefined, body: string, contentType: string | null = 'application/x-amz-json-1.0') => {
   const res = await fetch(sfn.endpoint.endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-amz-json-1.0', ...(target ? { 'X-Amz-Target': target } : {}) },
+    headers: { ...(contentType !== null ? { 'Content-Type': contentType } : {}), ...(target ? { 'X-Amz-Target': target } : {}) },
     body,
   });
   return { status: res.status, body: (await res.json()) as { __type: string; message: string } };
@@ -392,7 +392,7 @@ describe('ListStateMachines and DescribeStateMachine', () => {
   });
 });
 
-describe('malformed requests: 400 with the AWS JSON error shape, never a 500', () => {
+describe('malformed requests: 4xx with the AWS JSON error shape, never a 500', () => {
   it.each([
     [
       'a body that is not JSON',
@@ -435,6 +435,22 @@ describe('malformed requests: 400 with the AWS JSON error shape, never a 500', (
     expect(Object.keys(res.body).sort()).toEqual(['__type', 'message']);
     expect(res.body.__type).toBe(type);
     expect(res.body.message).toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['application/json', 'application/json'],
+    ['text/plain', 'text/plain'],
+    ['the JSON 1.1 media type', 'application/x-amz-json-1.1'],
+    ['no Content-Type', null],
+  ])('%s: 415 UnsupportedMediaTypeException, before the body is read', async (_what, contentType) => {
+    const res = await raw('AWSStepFunctions.ListStateMachines', 'not even json', contentType);
+    expect(res.status).toBe(415);
+    expect(res.body.__type).toBe('com.amazon.coral.service#UnsupportedMediaTypeException');
+    expect(res.body.message).toContain('application/x-amz-json-1.0');
+  });
+
+  it('the media type’s parameters and case are ignored', async () => {
+    expect((await raw('AWSStepFunctions.ListStateMachines', '{}', 'Application/X-Amz-Json-1.0; charset=utf-8')).status).toBe(200);
   });
 
   it("Step Functions' own errors carry its namespace, which the SDK strips", async () => {
