@@ -19,6 +19,7 @@ import { LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
 import { type InputsByType, type Recorded, type RecordedOf, ofType } from './mockProgram';
 import { ROOT, knownStacks, stackConfig } from './stacks';
+import type { HistoryEvent } from './executionHistory';
 import { type ExecutionOutcome, type ExecutionRunner, LocalStepFunctions } from './stepFunctions';
 import type { StackConfig } from '../config';
 
@@ -84,7 +85,9 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
   // Not the host's loaders (`-r ...`): the thread registers its own (see backendThread.js).
   const worker = new Worker(path.join(__dirname, 'backendThread.js'), { execArgv: [] });
   const runs = new Map<number, (outcome: ExecutionOutcome) => void>();
-  let nextRun = 0;
+  const histories = new Map<number, (events: readonly HistoryEvent[]) => void>();
+  const stopped = new Map<number, (stopped: boolean) => void>();
+  let nextRequest = 0;
   let onReady: { resolve: (r: BackendReady) => void; reject: (e: Error) => void } | undefined;
   let onListening: { resolve: (endpoint: string) => void; reject: (e: Error) => void } | undefined;
   let onStopped: (() => void) | undefined;
@@ -94,6 +97,14 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     for (const [id, resolve] of runs) {
       runs.delete(id);
       resolve({ status: 'FAILED', error: 'States.Runtime', cause: `the local back end failed: ${e.message}` });
+    }
+    for (const [id, resolve] of histories) {
+      histories.delete(id);
+      resolve([]);
+    }
+    for (const [id, resolve] of stopped) {
+      stopped.delete(id);
+      resolve(false);
     }
   };
   worker.on('message', (m: FromBackend) => {
@@ -110,6 +121,12 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     else if (m.type === 'done') {
       runs.get(m.id)?.(m.outcome);
       runs.delete(m.id);
+    } else if (m.type === 'history') {
+      histories.get(m.id)?.(m.events);
+      histories.delete(m.id);
+    } else if (m.type === 'stopped-execution') {
+      stopped.get(m.id)?.(m.stopped);
+      stopped.delete(m.id);
     }
   });
   let stopping = false;
@@ -127,6 +144,28 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     await worker.terminate();
   });
   const sqsEndpoint = await new Promise<string>((resolve, reject) => (onListening = { resolve, reject }));
+  // Messages keep their order: a history asked for after a StopExecution already ends with ExecutionAborted.
+  const runner: ExecutionRunner = {
+    run: (execution) =>
+      new Promise<ExecutionOutcome>((resolve) => {
+        const id = nextRequest++;
+        runs.set(id, resolve);
+        send({ type: 'run', id, execution });
+      }),
+    // The back end answers after any 'done' it sent before: a false comes with the outcome delivered.
+    stop: (executionArn, reason) =>
+      new Promise<boolean>((resolve) => {
+        const id = nextRequest++;
+        stopped.set(id, resolve);
+        send({ type: 'stop-execution', id, executionArn, reason });
+      }),
+    history: (executionArn) =>
+      new Promise<readonly HistoryEvent[]>((resolve) => {
+        const id = nextRequest++;
+        histories.set(id, resolve);
+        send({ type: 'history', id, executionArn });
+      }),
+  };
   return {
     sqsEndpoint,
     setup: (setup: BackendSetup) =>
@@ -134,12 +173,7 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
         onReady = { resolve, reject };
         send({ type: 'setup', setup });
       }),
-    run: ((execution) =>
-      new Promise<ExecutionOutcome>((resolve) => {
-        const id = nextRun++;
-        runs.set(id, resolve);
-        send({ type: 'run', id, execution });
-      })) as ExecutionRunner,
+    runner,
   };
 };
 
@@ -230,7 +264,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
         creationDate: Date.now(),
         ...observabilityOf(smResource.inputs),
       },
-      backend.run,
+      backend.runner,
     );
     await sfn.listen();
     stops.push(() => sfn.stop());

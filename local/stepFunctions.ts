@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { AwsJsonError, type Decoded, type InputShape, SERVICE_NAMESPACE, decodeMembers, parseBody, requireJsonMediaType } from './awsJson';
+import type { HistoryEvent } from './executionHistory';
 
 export interface LocalStateMachineSpec {
   readonly arn: string;
@@ -26,14 +27,25 @@ export interface ExecutionRequest {
 
 /** How an execution ended, as DescribeExecution reports it. */
 export interface ExecutionOutcome {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   readonly output?: string;
   readonly error?: string;
   readonly cause?: string;
 }
 
-/** Runs an execution to its end (the interpreter, `local/interpreter.ts`, in the back-end thread). */
-export type ExecutionRunner = (execution: ExecutionRequest) => Promise<ExecutionOutcome>;
+/** Carries executions out (the interpreter, `local/interpreter.ts`, in the back-end thread). */
+export interface ExecutionRunner {
+  /** Runs an execution to its end. */
+  run(execution: ExecutionRequest): Promise<ExecutionOutcome>;
+  /**
+   * Stops a running or waiting execution (StopExecution); its history then ends with ExecutionAborted.
+   * Resolves true if it stopped it, false if the execution had already ended: its outcome has then been
+   * delivered (`run` has settled) before this resolves.
+   */
+  stop(executionArn: string, reason: { readonly error?: string; readonly cause?: string }): Promise<boolean>;
+  /** The execution's history so far, oldest first (empty for an execution it keeps none of). */
+  history(executionArn: string): Promise<readonly HistoryEvent[]>;
+}
 
 interface ExecutionRecord {
   readonly executionArn: string;
@@ -96,6 +108,18 @@ const SHAPES = {
     nextToken: { type: 'string', min: 1, max: 3096 },
     mapRunArn: { type: 'string', min: 1, max: 2000 },
     redriveFilter: { type: 'string', enum: ['REDRIVEN', 'NOT_REDRIVEN'] },
+  },
+  GetExecutionHistory: {
+    executionArn: { ...ARN, required: true },
+    maxResults: PAGE_SIZE,
+    reverseOrder: { type: 'boolean' },
+    nextToken: PAGE_TOKEN,
+    includeExecutionData: { type: 'boolean' },
+  },
+  StopExecution: {
+    executionArn: { ...ARN, required: true },
+    error: { type: 'string', min: 0, max: 256, sensitive: true },
+    cause: { type: 'string', min: 0, max: 32768, sensitive: true },
   },
 } as const satisfies Record<string, InputShape>;
 
@@ -175,6 +199,17 @@ const paginate = <T>(items: readonly T[], key: (item: T) => string, maxResults =
 
 const seconds = (ms: number) => ms / 1000;
 
+/** An event without its execution data (`includeExecutionData: false`): inputs, outputs and parameters. */
+const withoutData = (event: HistoryEvent): HistoryEvent =>
+  Object.fromEntries(
+    Object.entries(event).map(([key, value]) => [
+      key,
+      key.endsWith('EventDetails')
+        ? Object.fromEntries(Object.entries(value as object).filter(([k]) => !['input', 'output', 'parameters'].includes(k)))
+        : value,
+    ]),
+  ) as HistoryEvent;
+
 /**
  * A Step Functions endpoint for the one state machine the program declares, speaking the AWS JSON 1.0
  * protocol (`X-Amz-Target: AWSStepFunctions.<Operation>`), so that the AWS SDKs and the AWS CLI work
@@ -184,6 +219,8 @@ const seconds = (ms: number) => ms / 1000;
  * - ListExecutions: https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
  * - ListStateMachines: https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html
  * - DescribeStateMachine: https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html
+ * - GetExecutionHistory: https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
+ * - StopExecution: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
  * Errors: https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html and each page's
  * Errors section. STANDARD deduplicates executions by name (same name and input while it runs: the same
  * execution; otherwise ExecutionAlreadyExists); EXPRESS starts every request and keeps no record, so the
@@ -264,6 +301,10 @@ export class LocalStepFunctions {
         return this.listStateMachines(decodeMembers(body, SHAPES.ListStateMachines));
       case 'DescribeStateMachine':
         return this.describeStateMachine(decodeMembers(body, SHAPES.DescribeStateMachine));
+      case 'GetExecutionHistory':
+        return this.getExecutionHistory(decodeMembers(body, SHAPES.GetExecutionHistory));
+      case 'StopExecution':
+        return this.stopExecution(decodeMembers(body, SHAPES.StopExecution));
     }
   }
 
@@ -413,6 +454,43 @@ export class LocalStepFunctions {
     };
   }
 
+  /**
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html: the events
+   * oldest first (newest first with `reverseOrder`), in pages of `maxResults` (0 means 100); with
+   * `includeExecutionData` false (it defaults to true), the events' inputs, outputs and parameters are left out.
+   */
+  async getExecutionHistory(req: Input<'GetExecutionHistory'>): Promise<{ events: object[]; nextToken?: string }> {
+    const record = this.requireExecution(req.executionArn);
+    const events = [...(await this.runner.history(record.executionArn))];
+    if (req.reverseOrder) events.reverse();
+    const { page, nextToken } = paginate(events, (e) => String(e.id), req.maxResults, req.nextToken);
+    const withData = req.includeExecutionData ?? true;
+    return {
+      events: page.map((e) => ({ ...(withData ? e : withoutData(e)), timestamp: seconds(e.timestamp) })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  /**
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html: a running
+   * execution is ABORTED at once, with the error and cause given (its history ends with ExecutionAborted,
+   * API_ExecutionAbortedEventDetails.html). An execution that has already ended is left as it is and its
+   * stop date returned: the API reference is silent on this case; on AWS the call succeeds and the
+   * execution keeps its status (reported in awslabs/visual-asset-management-system#344), and LocalStack's
+   * `Environment.set_stop` likewise stops only a running program.
+   */
+  async stopExecution(req: Input<'StopExecution'>): Promise<{ stopDate: number }> {
+    const record = this.requireExecution(req.executionArn);
+    if (record.status === 'RUNNING') {
+      const reason = { ...(req.error !== undefined ? { error: req.error } : {}), ...(req.cause !== undefined ? { cause: req.cause } : {}) };
+      // The runner decides: the execution may have ended there while its outcome was on its way here.
+      if ((await this.runner.stop(record.executionArn, reason)) && record.status === 'RUNNING') {
+        Object.assign(record, { status: 'ABORTED', stopDate: Date.now() }, reason);
+      }
+    }
+    return { stopDate: seconds(record.stopDate ?? Date.now()) };
+  }
+
   private requireStateMachine(arn: string): void {
     if (arn !== this.spec.arn) throw error('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
   }
@@ -426,10 +504,14 @@ export class LocalStepFunctions {
   }
 
   private run(record: ExecutionRecord): void {
-    this.runner({ executionArn: record.executionArn, name: record.name, input: record.input }).then(
-      (outcome) => Object.assign(record, outcome, { stopDate: Date.now() }),
+    // An execution StopExecution has ended keeps its ABORTED status: the runner's late outcome is dropped.
+    const end = (outcome: ExecutionOutcome) => {
+      if (record.status === 'RUNNING') Object.assign(record, outcome, { stopDate: Date.now() });
+    };
+    this.runner.run({ executionArn: record.executionArn, name: record.name, input: record.input }).then(
+      end,
       // The interpreter itself failed (not the execution): reported as Step Functions reports its own faults.
-      (e: Error) => Object.assign(record, { status: 'FAILED', error: 'States.Runtime', cause: e.message, stopDate: Date.now() }),
+      (e: Error) => end({ status: 'FAILED', error: 'States.Runtime', cause: e.message }),
     );
   }
 

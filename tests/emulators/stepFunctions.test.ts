@@ -8,6 +8,7 @@ import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
   ExecutionDoesNotExist,
   InvalidArn,
   InvalidExecutionInput,
@@ -18,10 +19,13 @@ import {
   SFNClient,
   StartExecutionCommand,
   StateMachineDoesNotExist,
+  StopExecutionCommand,
   StateMachineTypeNotSupported,
   ValidationException,
+  paginateGetExecutionHistory,
   paginateListExecutions,
 } from '@aws-sdk/client-sfn';
+import type { HistoryEvent } from '../../local/executionHistory';
 import {
   type ExecutionOutcome,
   type ExecutionRequest,
@@ -38,18 +42,33 @@ const DEFINITION = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', E
 /** One execution the fake runner was asked for; a test ends it. */
 interface FakeRun {
   readonly request: ExecutionRequest;
+  ended?: boolean;
   end(outcome: ExecutionOutcome): void;
 }
 
-/** A runner that records what it is asked and ends an execution only when a test says so. */
+/**
+ * A runner that records what it is asked and ends an execution only when a test says so; it answers
+ * GetExecutionHistory with the events a test gives it (`histories`) and records StopExecution's calls.
+ */
 const fakeRunner = () => {
   const runs: FakeRun[] = [];
-  const runner: ExecutionRunner = (request) =>
-    new Promise<ExecutionOutcome>((end) => {
-      runs.push({ request, end });
-    });
+  const stops: { executionArn: string; reason: { error?: string; cause?: string } }[] = [];
+  const histories = new Map<string, HistoryEvent[]>();
+  const runner: ExecutionRunner = {
+    run: (request) =>
+      new Promise<ExecutionOutcome>((resolve) => {
+        const run: FakeRun = { request, end: (outcome) => ((run.ended = true), resolve(outcome)) };
+        runs.push(run);
+      }),
+    // As the interpreter answers: true for an execution it still runs.
+    stop: (executionArn, reason) => {
+      stops.push({ executionArn, reason });
+      return Promise.resolve(runs.some((r) => r.request.executionArn === executionArn && !r.ended));
+    },
+    history: (executionArn) => Promise.resolve(histories.get(executionArn) ?? []),
+  };
   const last = () => runs[runs.length - 1];
-  return { runner, runs, last };
+  return { runner, runs, stops, histories, last };
 };
 
 const startEndpoint = async (overrides: Partial<LocalStateMachineSpec> = {}) => {
@@ -389,6 +408,162 @@ describe('ListStateMachines and DescribeStateMachine', () => {
     expect(await failure(sfn.client.send(new DescribeStateMachineCommand({ stateMachineArn: 'not_a_valid_arn' })))).toBeInstanceOf(
       InvalidArn,
     );
+  });
+});
+
+describe('GetExecutionHistory', () => {
+  /** Events as the runner keeps them (timestamps in ms). */
+  const recorded = (n: number): HistoryEvent[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: i + 1,
+      previousEventId: i < 2 ? 0 : i,
+      timestamp: 1_700_000_000_000 + i * 1500,
+      type: i === 0 ? 'ExecutionStarted' : 'PassStateEntered',
+      ...(i === 0
+        ? {
+            executionStartedEventDetails: {
+              input: '{"a":1}',
+              inputDetails: { truncated: false },
+              roleArn: 'arn:aws:iam::123456789012:role/r',
+            },
+          }
+        : { stateEnteredEventDetails: { name: `S${i}`, input: '{"a":1}', inputDetails: { truncated: false } } }),
+    }));
+  const history = (input: Partial<ConstructorParameters<typeof GetExecutionHistoryCommand>[0]> = {}) =>
+    sfn.client.send(new GetExecutionHistoryCommand({ executionArn: EXECUTION('h'), ...input }));
+
+  beforeEach(async () => {
+    await start('h', '{"a":1}');
+    sfn.histories.set(EXECUTION('h'), recorded(5));
+  });
+
+  it('returns the runner’s events oldest first, timestamps as dates, with their details', async () => {
+    const res = await history();
+    expect(res.events!.map((e) => [e.id, e.previousEventId, e.type])).toEqual([
+      [1, 0, 'ExecutionStarted'],
+      [2, 0, 'PassStateEntered'],
+      [3, 2, 'PassStateEntered'],
+      [4, 3, 'PassStateEntered'],
+      [5, 4, 'PassStateEntered'],
+    ]);
+    expect(res.events![1].timestamp).toEqual(new Date(1_700_000_001_500));
+    expect(res.events![0].executionStartedEventDetails).toEqual({
+      input: '{"a":1}',
+      inputDetails: { truncated: false },
+      roleArn: 'arn:aws:iam::123456789012:role/r',
+    });
+    expect(res).not.toHaveProperty('nextToken');
+  });
+
+  it('reverseOrder lists the newest first; maxResults and nextToken page it, and the SDK paginator sees each event once', async () => {
+    expect((await history({ reverseOrder: true })).events!.map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
+    const first = await history({ maxResults: 2 });
+    expect(first.events!.map((e) => e.id)).toEqual([1, 2]);
+    expect((await history({ maxResults: 2, nextToken: first.nextToken })).events!.map((e) => e.id)).toEqual([3, 4]);
+    const pages = [];
+    for await (const page of paginateGetExecutionHistory(
+      { client: sfn.client, pageSize: 2 },
+      { executionArn: EXECUTION('h'), reverseOrder: true },
+    ))
+      pages.push(page.events!.map((e) => e.id));
+    expect(pages).toEqual([[5, 4], [3, 2], [1]]);
+  });
+
+  it('includeExecutionData false leaves the inputs and outputs out', async () => {
+    const res = await history({ includeExecutionData: false });
+    expect(res.events![0].executionStartedEventDetails).toEqual({
+      inputDetails: { truncated: false },
+      roleArn: 'arn:aws:iam::123456789012:role/r',
+    });
+    expect(res.events![1].stateEnteredEventDetails).toEqual({ name: 'S1', inputDetails: { truncated: false } });
+  });
+
+  it('an unknown execution: ExecutionDoesNotExist; an express or state machine ARN: InvalidArn; a foreign token: InvalidToken', async () => {
+    const e = await failure(history({ executionArn: EXECUTION('nope') }));
+    expect(e).toBeInstanceOf(ExecutionDoesNotExist);
+    expect(e.message).toBe(`Execution Does Not Exist: '${EXECUTION('nope')}'`);
+    const express = await failure(history({ executionArn: 'arn:aws:states:eu-west-1:123456789012:express:dofs-workflow:a:b' }));
+    expect(express).toBeInstanceOf(InvalidArn);
+    expect(express.message).toBe("Invalid Arn: 'Resource type not valid in this context: express'");
+    expect((await failure(history({ executionArn: 'invalid_state_machine_arn' }))).message).toBe(
+      "Invalid Arn: 'Invalid ARN prefix: invalid_state_machine_arn'",
+    );
+    expect(await failure(history({ nextToken: 'not-a-token' }))).toBeInstanceOf(InvalidToken);
+  });
+
+  it('constraints broken: ValidationException in AWS’s words', async () => {
+    expect((await failure(history({ maxResults: 1001 }))).message).toBe(
+      "1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000",
+    );
+    expect((await failure(history({ nextToken: 't'.repeat(1025) }))).message).toBe(
+      `1 validation error detected: Value '${'t'.repeat(1025)}' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 1024`,
+    );
+  });
+});
+
+describe('StopExecution', () => {
+  const stop = (name: string, input: { error?: string; cause?: string } = {}) =>
+    sfn.client.send(new StopExecutionCommand({ executionArn: EXECUTION(name), ...input }));
+
+  it('a running execution: ABORTED at once with the error and cause given, and the runner told to stop it', async () => {
+    await start('s1');
+    const res = await stop('s1', { error: 'Operator', cause: 'stopped by hand' });
+    expect(res.stopDate).toBeInstanceOf(Date);
+    expect(sfn.stops).toEqual([{ executionArn: EXECUTION('s1'), reason: { error: 'Operator', cause: 'stopped by hand' } }]);
+    const d = await describe_('s1');
+    expect(d).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'stopped by hand' });
+    expect(d.stopDate).toEqual(res.stopDate);
+    const aborted = await sfn.client.send(new ListExecutionsCommand({ stateMachineArn: ARN, statusFilter: 'ABORTED' }));
+    expect(aborted.executions!.map((e) => e.name)).toEqual(['s1']);
+  });
+
+  it('the runner’s late outcome does not change an aborted execution; its name stays taken', async () => {
+    await start('s2', '{}');
+    await stop('s2');
+    sfn.last().end({ status: 'SUCCEEDED', output: '{}' });
+    const d = await describe_('s2');
+    expect(d.status).toBe('ABORTED');
+    expect(d).not.toHaveProperty('output');
+    expect(d).not.toHaveProperty('error');
+    expect(await failure(start('s2', '{}'))).toBeInstanceOf(ExecutionAlreadyExists);
+  });
+
+  it('an execution that has ended: no error, nothing changes, its stop date is returned', async () => {
+    await start('s3');
+    sfn.last().end({ status: 'SUCCEEDED', output: '{"ok":true}' });
+    const before = await describe_('s3');
+    const res = await stop('s3', { error: 'late' });
+    expect(res.stopDate).toEqual(before.stopDate);
+    const after = await describe_('s3');
+    expect({ ...after, $metadata: undefined }).toEqual({ ...before, $metadata: undefined });
+    expect(sfn.stops).toEqual([]);
+  });
+
+  it('the runner decides: one that has ended there, its outcome still on the way, is not ABORTED', async () => {
+    await start('s5');
+    sfn.last().ended = true; // ended in the runner; the outcome not yet delivered
+    await stop('s5');
+    expect(sfn.stops.map((x) => x.executionArn)).toEqual([EXECUTION('s5')]);
+    expect((await describe_('s5')).status).toBe('RUNNING');
+    sfn.last().end({ status: 'SUCCEEDED', output: '{}' });
+    expect((await describe_('s5')).status).toBe('SUCCEEDED');
+  });
+
+  it('an unknown execution: ExecutionDoesNotExist; an express ARN: InvalidArn; error or cause too long: ValidationException', async () => {
+    expect(await failure(stop('nope'))).toBeInstanceOf(ExecutionDoesNotExist);
+    const express = await failure(
+      sfn.client.send(new StopExecutionCommand({ executionArn: 'arn:aws:states:eu-west-1:123456789012:express:dofs-workflow:a:b' })),
+    );
+    expect(express).toBeInstanceOf(InvalidArn);
+    await start('s4');
+    const long = await failure(stop('s4', { error: 'e'.repeat(257), cause: 'c'.repeat(32769) }));
+    expect(long).toBeInstanceOf(ValidationException);
+    // error and cause are sensitive: their values stay out of the message.
+    expect(long.message).toBe(
+      "2 validation errors detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256; " +
+        "Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768",
+    );
+    expect((await describe_('s4')).status).toBe('RUNNING');
   });
 });
 
