@@ -27,6 +27,19 @@ export const FUNCTION_DEFAULTS: FunctionSettings = {
   tracing: true,
 };
 
+/**
+ * The `applicationLogLevel` Lambda filters a function's lines at, for the stack's `logLevel`.
+ *
+ * The code filters its own lines at `logLevel` (`LOG_LEVEL`, `runtime/log.ts`), but its CloudWatch
+ * Embedded Metric Format lines carry no `level`, and Lambda takes such a line as INFO: "If the level
+ * value field is invalid or missing, Lambda will assign the log output the level INFO"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html). Filtered at
+ * WARN, as prod's `logLevel` once was passed straight through, Lambda dropped every metric line and with
+ * them the metrics the alarms and dashboards read. So Lambda keeps INFO and above (DEBUG when the stack
+ * asks for it) and the code does the rest of the filtering.
+ */
+export const applicationLogLevelFor = (logLevel: StackConfig['logLevel']): 'DEBUG' | 'INFO' => (logLevel === 'DEBUG' ? 'DEBUG' : 'INFO');
+
 /** Settings every DOFS function shares, from the stack config. */
 export interface FunctionSettings {
   readonly logRetentionDays: number;
@@ -97,7 +110,12 @@ export class InlineFunction<H extends Handler> extends pulumi.ComponentResource 
         timeout: args.timeout,
         description: args.description,
         environment: { variables: environment },
-        loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name, applicationLogLevel: args.logLevel, systemLogLevel: 'WARN' },
+        loggingConfig: {
+          logFormat: 'JSON',
+          logGroup: this.logGroup.name,
+          applicationLogLevel: applicationLogLevelFor(args.logLevel),
+          systemLogLevel: 'WARN',
+        },
         tracingConfig: { mode: args.tracing ? 'Active' : 'PassThrough' },
         codePathOptions: { extraExcludePackages: [...BUNDLE_EXCLUDED_PACKAGES] },
       },

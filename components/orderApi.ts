@@ -42,9 +42,61 @@ export const validateThrottling = (
       ]
     : [];
 
-/** The error body of CONTRACT.md for responses API Gateway produces itself. */
-const gatewayError = (code: string, message: string) =>
-  JSON.stringify({ error: { code, message } }).replace('"MESSAGE"', '$context.error.messageString');
+/** Stands for API Gateway's own message, `$context.error.messageString`, in {@link GATEWAY_RESPONSES}. */
+export const GATEWAY_MESSAGE = Symbol('$context.error.messageString');
+
+/** One gateway response: what API Gateway answers itself, as the contract's error body. */
+export interface GatewayResponseSpec {
+  /** https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html */
+  readonly type: string;
+  /** The resource's name after the API's. */
+  readonly role: string;
+  /** Absent: the type's own status. */
+  readonly statusCode?: number;
+  readonly code: string;
+  readonly message: string | typeof GATEWAY_MESSAGE;
+}
+
+/**
+ * The gateway responses. A gateway response template is not Velocity: API Gateway only substitutes
+ * variables into it (`$util` and `#if` stay as written, nothing is escaped):
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseTemplates.html
+ * So a body stays valid JSON, whatever the request held, only if every variable in it is JSON by itself.
+ * `$context.error.messageString` is: "the quoted value of $context.error.message", API Gateway's own fixed
+ * text such as "Missing Authentication Token" (AWS's own example puts it bare where a JSON value belongs):
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
+ * `$context.error.validationErrorString` is not: AWS documents no quoting or escaping for it, and it names
+ * what the client sent (an unknown key with a quote, a backslash or a newline), so no body carries it; the
+ * access log does. The body model's 400 says instead, in a fixed sentence, what a valid order is.
+ */
+export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
+  {
+    type: 'BAD_REQUEST_BODY',
+    role: 'bad-body',
+    statusCode: 400,
+    code: 'VALIDATION_ERROR',
+    message:
+      'The body is not a valid order: send a JSON object with exactly customerId (1-64 characters) and items ' +
+      '(1-50 objects, each with exactly productId (1-64 characters), quantity (an integer from 1 to 9999) and ' +
+      'optionally unitPrice (a number from 0 to 1000000 with at most two decimal places)).',
+  },
+  {
+    type: 'REQUEST_TOO_LARGE',
+    role: 'too-large',
+    statusCode: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message: 'The request is too large: an order body is at most 32 KiB.',
+  },
+  { type: 'INTEGRATION_TIMEOUT', role: 'integration-timeout', code: 'GATEWAY_TIMEOUT', message: GATEWAY_MESSAGE },
+  { type: 'DEFAULT_4XX', role: 'default-4xx', code: 'REQUEST_ERROR', message: GATEWAY_MESSAGE },
+  { type: 'DEFAULT_5XX', role: 'default-5xx', code: 'INTERNAL_ERROR', message: GATEWAY_MESSAGE },
+];
+
+/** The `application/json` template of a gateway response: the contract's error body. */
+export const gatewayResponseTemplate = (r: Pick<GatewayResponseSpec, 'code' | 'message'>): string =>
+  r.message === GATEWAY_MESSAGE
+    ? `{"error":{"code":${JSON.stringify(r.code)},"message":$context.error.messageString}}`
+    : JSON.stringify({ error: { code: r.code, message: r.message } });
 
 /**
  * The REST API: `POST /orders` (request validator + the JSON-schema model generated from the
@@ -149,47 +201,29 @@ export class OrderApi extends pulumi.ComponentResource {
       );
     const integrations = [integrate('post-orders', post, orders), integrate('get-order', get, order)];
 
-    const responses = [
-      new aws.apigateway.Response(
-        `${name}-bad-body`,
-        {
-          restApiId: this.api.id,
-          responseType: 'BAD_REQUEST_BODY',
-          statusCode: '400',
-          responseTemplates: {
-            'application/json':
-              '{"error":{"code":"VALIDATION_ERROR","message":"The order is not valid: $util.escapeJavaScript($context.error.validationErrorString)"}}',
+    const responses = GATEWAY_RESPONSES.map(
+      (r) =>
+        new aws.apigateway.Response(
+          `${name}-${r.role}`,
+          {
+            restApiId: this.api.id,
+            responseType: r.type,
+            statusCode: r.statusCode === undefined ? undefined : String(r.statusCode),
+            responseTemplates: { 'application/json': gatewayResponseTemplate(r) },
           },
-        },
-        { parent: this },
-      ),
-      new aws.apigateway.Response(
-        `${name}-default-4xx`,
-        {
-          restApiId: this.api.id,
-          responseType: 'DEFAULT_4XX',
-          responseTemplates: { 'application/json': gatewayError('REQUEST_ERROR', 'MESSAGE') },
-        },
-        { parent: this },
-      ),
-      new aws.apigateway.Response(
-        `${name}-default-5xx`,
-        {
-          restApiId: this.api.id,
-          responseType: 'DEFAULT_5XX',
-          responseTemplates: { 'application/json': gatewayError('INTERNAL_ERROR', 'MESSAGE') },
-        },
-        { parent: this },
-      ),
-    ];
+          { parent: this },
+        ),
+    );
 
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
       {
         restApi: this.api.id,
-        // Redeploy whenever the API's shape changes.
+        // Redeploy whenever the API's shape changes: a stage serves the snapshot its deployment took, gateway
+        // responses included (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html).
         triggers: {
           model: model.schema.apply((x) => x ?? ''),
+          gatewayResponses: JSON.stringify(GATEWAY_RESPONSES.map((r) => [r.type, r.statusCode ?? null, gatewayResponseTemplate(r)])),
           post: post.id,
           get: get.id,
           integrations: pulumi.all(integrations.map((i) => i.id)).apply((ids) => ids.join(',')),

@@ -50,6 +50,19 @@ export class InvokeError extends Error {
  */
 export const PAYLOAD_LIMITS = { requestBytes: 6_291_456, responseBytes: 6_291_556 } as const;
 
+/**
+ * The {@link InvokeError} Lambda answers an Invoke request carrying `payload` with, if it refuses it (a payload
+ * over the request limit); undefined if it takes it. Every caller of a local function goes through it: the
+ * local gateway maps the refusal to API Gateway's answer, so there is one 6 MB check, here.
+ */
+export const invokeRequestError = (payload: string): InvokeError | undefined =>
+  Buffer.byteLength(payload) > PAYLOAD_LIMITS.requestBytes
+    ? new InvokeError(
+        'RequestEntityTooLargeException',
+        `Request must be smaller than ${PAYLOAD_LIMITS.requestBytes} bytes for the InvokeFunction operation`,
+      )
+    : undefined;
+
 export interface LocalFunctionSpec {
   /** The resource name, e.g. `dofs-fulfillment`. */
   readonly name: string;
@@ -147,7 +160,7 @@ class Sandbox {
     for (const stream of [worker.stdout, worker.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => this.logLine(line));
     }
-    worker.on('message', (m: { type: string; id?: string; result?: string; error?: string | RapidErrorResponse }) => {
+    worker.on('message', (m: { type: string; id?: string; requestId?: string; result?: string; error?: string | RapidErrorResponse }) => {
       if (m.type === 'init-error') {
         const error = m.error as RapidErrorResponse;
         this.log(`[${this.spec.name}] init failed: ${error.errorType}: ${error.errorMessage}`);
@@ -158,6 +171,17 @@ class Sandbox {
           this.ready = true;
           this.onReady();
         }
+        return;
+      }
+      if (m.type === 'crash') {
+        // The runtime exits after an uncaught exception or unhandled rejection (worker.js): that
+        // invocation fails with the error, and the worker is retired as after a timeout.
+        const p = m.requestId === undefined ? undefined : this.pending.get(m.requestId);
+        if (worker === this.worker && !this.stopped) this.spawn();
+        if (p) {
+          this.settle(m.requestId!, p);
+          p.reject(FunctionError.fromPayload(m.error as string));
+        } else if (![...this.pending.values()].some((q) => q.worker === worker)) void worker.terminate();
         return;
       }
       const p = this.pending.get(m.id!);
@@ -295,14 +319,8 @@ export class LocalFunction {
     if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
     // As JSON text, as Lambda's payloads are: cheaper to pass than a structured clone, and only JSON values cross.
     const payload = JSON.stringify(event === undefined ? null : event);
-    if (Buffer.byteLength(payload) > PAYLOAD_LIMITS.requestBytes) {
-      return Promise.reject(
-        new InvokeError(
-          'RequestEntityTooLargeException',
-          `Request must be smaller than ${PAYLOAD_LIMITS.requestBytes} bytes for the InvokeFunction operation`,
-        ),
-      );
-    }
+    const refused = invokeRequestError(payload);
+    if (refused) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       this.waiting.push({ payload, resolve, reject });
       this.dispatch();

@@ -189,4 +189,4 @@ const patchConsole = (env, requestId, write) => {
   return json ? (_label, err) => console.error(intoError(err)) : (label, err) => console.error(label, toFormatted(intoError(err)));
 };
 
-module.exports = { toRapidResponse, invocationError, serializeResponse, loadHandler, patchConsole, LEVELS };
+module.exports = { toRapidResponse, invocationError, serializeResponse, loadHandler, patchConsole, runtimeError, LEVELS };

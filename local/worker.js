@@ -2,7 +2,7 @@
 // sends it, as the nodejs22.x runtime would (local/lambdaRuntime.js follows aws-lambda-ric). Plain
 // JavaScript: it runs the bundle, not our TypeScript.
 const { parentPort, workerData } = require('worker_threads');
-const { invocationError, loadHandler, patchConsole, serializeResponse, toRapidResponse } = require('./lambdaRuntime');
+const { invocationError, loadHandler, patchConsole, runtimeError, serializeResponse, toRapidResponse } = require('./lambdaRuntime');
 
 // With --quiet, log lines are dropped here rather than carried to the host thread to be thrown away.
 if (!workerData.logs)
@@ -27,10 +27,28 @@ const logError = patchConsole(
   (line) => process.stdout.write(line),
 );
 
+// The runtime's process-level handlers (aws-lambda-ric v3.3.0 src/index.mjs, src/Runtime.js
+// `_setErrorCallbacks`): an uncaught exception, or a rejection nobody handles, is logged, posted as the
+// current invocation's error (a rejection as Runtime.UnhandledPromiseRejection, its message the reason),
+// and the runtime exits (129 / 128), so Lambda resets the environment. The host answers that invocation
+// with the error and retires this worker as it does after a timeout; the others in it finish.
+// Before any invocation the runtime posts it as the init error (src/index.mjs `postInitError`), which
+// every invocation is then answered with.
+let initError;
+const crash = (label, error) => {
+  logError(label, error);
+  if (currentRequestId === undefined) {
+    initError = invocationError(error);
+    return parentPort.postMessage({ type: 'init-error', error: initError });
+  }
+  parentPort.postMessage({ type: 'crash', requestId: currentRequestId, error: JSON.stringify(invocationError(error)) });
+};
+process.on('uncaughtException', (error) => crash('Uncaught Exception', error));
+process.on('unhandledRejection', (reason) => crash('Unhandled Promise Rejection', runtimeError('UnhandledPromiseRejection', reason)));
+
 // Init: the runtime loads the handler once; a failure is posted as the init error (src/RAPIDClient.js
 // `postInitError`, the body formed by `toRapidResponse`), and Lambda answers invocations with it.
 let handler;
-let initError;
 try {
   handler = loadHandler(workerData.bundleDir, workerData.handler);
 } catch (e) {

@@ -8,7 +8,7 @@ import { type WorkflowInput, makeCodecs } from './codecs';
 import { classifyAwsError, idempotencyConflictError, invalidInputError, orderNotFoundError, transientError } from './errors';
 import { faultsOf, logLevelOf, readEnv } from './env';
 import { makeFaultInjector } from './faults';
-import { type HttpResponse, errorResponse, json, problemsOf, responseForError } from './http';
+import { type HttpResponse, answerWithin, errorResponse, json, problemsOf, responseForError } from './http';
 import { type Logger, makeLogger } from './log';
 import { type OrderRecord, type OrderTables, makeOrderTables, toView } from './orders';
 
@@ -16,6 +16,8 @@ import { type OrderRecord, type OrderTables, makeOrderTables, toView } from './o
 export const MAX_BODY_BYTES = 32 * 1024;
 /** CONTRACT.md: 1-128 printable characters. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,128}$/;
+/** The api-handler answers 504 this long before its timeout, rather than be cut off (API Gateway's 502). */
+export const DEADLINE_MARGIN_MS = 500;
 
 type Codecs = ReturnType<typeof makeCodecs>;
 
@@ -27,6 +29,8 @@ export interface ApiDeps {
   readonly newId: () => string;
   readonly now: () => string;
   readonly log: Logger;
+  /** Fault injection (tests only): runs first, inside the error mapping, where a real failure would surface. */
+  readonly faults?: () => Promise<void>;
 }
 
 const header = (event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined => {
@@ -168,6 +172,7 @@ export const routeApiRequest =
   (event: APIGatewayProxyEvent, codecs: Codecs) =>
   async (deps: ApiDeps): Promise<HttpResponse> => {
     try {
+      await deps.faults?.();
       const route = `${event.httpMethod} ${event.resource}`;
       if (route === 'POST /orders') return await acceptOrder(event, codecs)(deps);
       if (route === 'GET /orders/{orderId}') return await getOrder(event.pathParameters?.orderId ?? '')(deps);
@@ -210,8 +215,7 @@ export const apiHandlerFactory = () => {
   };
   return async (event: APIGatewayProxyEvent, context: Context): Promise<HttpResponse> => {
     const log = baseLog.with({ requestId: context.awsRequestId });
-    await inject('api-handler');
-    return routeApiRequest(
+    const work = routeApiRequest(
       event,
       codecs,
     )({
@@ -220,6 +224,10 @@ export const apiHandlerFactory = () => {
       newId: randomUUID,
       now: () => new Date().toISOString(),
       log,
+      faults: () => inject('api-handler'),
     });
+    return answerWithin(context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS, work, () =>
+      log.error('no answer before the deadline; answering 504', { remainingMs: context.getRemainingTimeInMillis() }),
+    );
   };
 };

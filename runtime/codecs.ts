@@ -16,6 +16,8 @@ export interface SchemaHint {
   readonly maxLength?: number;
   readonly pattern?: string;
   readonly minimum?: number;
+  readonly maximum?: number;
+  readonly multipleOf?: number;
   readonly integer?: boolean;
   readonly minItems?: number;
   readonly maxItems?: number;
@@ -29,19 +31,49 @@ export const SCHEMA_HINT = 'dofsSchema';
 export const makeCodecs = () => {
   const hinted = <C extends t.Any>(codec: C, hint: SchemaHint): C => Object.assign(codec, { [SCHEMA_HINT]: hint });
 
-  const boundedString = (name: string, min: number, max: number) =>
-    hinted(
-      t.refinement(t.string, (s) => s.length >= min && s.length <= max, `${name} (string of ${min}-${max} characters)`),
-      { minLength: min, maxLength: max },
+  /**
+   * 1-n characters of valid Unicode. Characters are code points, as JSON Schema counts them (and API
+   * Gateway's validator: java-json-tools MaxLengthValidator counts `codePointCount`): an emoji is one.
+   */
+  const boundedString = (name: string, min: number, max: number) => {
+    // Valid Unicode: no lone UTF-16 surrogate. As a JSON-schema `pattern` this gives the same verdict whether
+    // the engine matches UTF-16 code units (ECMAScript without the `u` flag, as Rhino) or code points (the `u`
+    // flag, as Ajv; java.util.regex): a surrogate pair is either the second alternative or one code point.
+    const wellFormed = '^(?:[^\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
+    const isWellFormed = new RegExp(wellFormed);
+    const pairs = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+    const codePoints = (s: string) => s.length - (s.match(pairs)?.length ?? 0);
+    return hinted(
+      t.refinement(
+        t.string,
+        (s) => isWellFormed.test(s) && codePoints(s) >= min && codePoints(s) <= max,
+        `${name} (${min}-${max} characters of valid Unicode)`,
+      ),
+      { minLength: min, maxLength: max, pattern: wellFormed },
     );
-  const positiveInt = hinted(
-    t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1, 'integer >= 1'),
-    { integer: true, minimum: 1 },
-  );
-  const nonNegativeNumber = hinted(
-    t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'number >= 0'),
-    { minimum: 0 },
-  );
+  };
+  /** An integer from `min` to `max`: both bounds keep it a safe integer and a DynamoDB number. */
+  const boundedInt = (min: number, max: number) =>
+    hinted(
+      t.refinement(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `integer from ${min} to ${max}`),
+      { integer: true, minimum: min, maximum: max },
+    );
+  /**
+   * A number from `min` to `max` with at most `places` decimal places. The schema says `multipleOf 10^-places`;
+   * the check here accepts exactly the doubles that are the nearest double of such a decimal (what `JSON.parse`
+   * makes of its text), so a body written by `JSON.stringify` gets the same verdict from both.
+   */
+  const boundedDecimal = (min: number, max: number, places: number) => {
+    const scale = 10 ** places;
+    return hinted(
+      t.refinement(
+        t.number,
+        (n) => Number.isFinite(n) && n >= min && n <= max && Math.round(n * scale) / scale === n,
+        `number from ${min} to ${max} with at most ${places} decimal places`,
+      ),
+      { minimum: min, maximum: max, multipleOf: 1 / scale },
+    );
+  };
   const boundedArray = <C extends t.Mixed>(item: C, min: number, max: number) =>
     hinted(
       t.refinement(t.array(item), (a) => a.length >= min && a.length <= max, `array of ${min}-${max} ${item.name}`),
@@ -78,8 +110,8 @@ export const makeCodecs = () => {
 
   const OrderItem = strict(
     'OrderItem',
-    { productId: boundedString('productId', 1, 64), quantity: positiveInt },
-    { unitPrice: nonNegativeNumber },
+    { productId: boundedString('productId', 1, 64), quantity: boundedInt(1, 9_999) },
+    { unitPrice: boundedDecimal(0, 1_000_000, 2) },
   );
   /** Tier 1: the body of `POST /orders`. */
   const OrderRequest = strict('OrderRequest', {

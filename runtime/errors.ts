@@ -21,6 +21,7 @@ export const RUNTIME_ERROR_NAMES = [
   'OrderNotFoundError',
   'IdempotencyConflictError',
   'ConfigError',
+  'DeadlineExceededError',
 ] as const;
 export type RuntimeErrorName = (typeof RUNTIME_ERROR_NAMES)[number];
 
@@ -63,6 +64,12 @@ export const idempotencyConflictError = (message: string): DofsError<'Idempotenc
 
 /** A function's environment does not decode: a deployment mistake, never retried. */
 export const configError = (message: string): DofsError<'ConfigError'> => dofsError('ConfigError', message);
+
+/**
+ * The work did not finish before the function's own deadline, set just short of its timeout: the function
+ * answers this rather than being cut off, which would leave API Gateway only its own 502 to send.
+ */
+export const deadlineExceededError = (message: string): DofsError<'DeadlineExceededError'> => dofsError('DeadlineExceededError', message);
 
 /**
  * Whether `err` is one of the runtime's errors (named `name`, when given). Decided by the name, as Lambda

@@ -8,7 +8,8 @@ export interface FunctionFaults {
 
 /**
  * Fault injection for tests: throws a {@link transientError} with probability `errorRate`, or hangs past
- * the function's timeout with probability `timeoutRate`. Never configured on protected stacks.
+ * the function's timeout with probability `timeoutRate`. Never configured on protected stacks. A caller
+ * runs it where a real failure would happen, so that an injected fault is answered as a real one is.
  */
 export const makeFaultInjector =
   (faults: FunctionFaults, random: () => number = Math.random, hangMs = 15 * 60 * 1000) =>
@@ -17,6 +18,7 @@ export const makeFaultInjector =
       throw transientError(`injected fault in ${where}`);
     }
     if ((faults.timeoutRate ?? 0) > 0 && random() < faults.timeoutRate!) {
-      await new Promise((resolve) => setTimeout(resolve, hangMs));
+      // Unref'd: a hang the caller stopped waiting for (the api-handler's deadline) holds no process open.
+      await new Promise((resolve) => setTimeout(resolve, hangMs).unref());
     }
   };

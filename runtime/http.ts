@@ -1,7 +1,7 @@
 import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { SCHEMA_HINT } from './codecs';
-import { type ProblemDetail, invalidInputError } from './errors';
+import { type ProblemDetail, deadlineExceededError, invalidInputError } from './errors';
 
 /** One problem of a request, as the error body lists it. */
 export type Problem = ProblemDetail;
@@ -22,11 +22,16 @@ export interface HttpResponse {
  * The one table from runtime error names to HTTP statuses and codes. Anything not listed is a 500
  * whose body says nothing about the cause.
  */
-export const HTTP_ERRORS: Record<string, { status: number; code: string }> = {
+export const HTTP_ERRORS: Record<string, { status: number; code: string; message?: string; retryAfter?: string }> = {
   InvalidInputError: { status: 400, code: 'VALIDATION_ERROR' },
   OrderNotFoundError: { status: 404, code: 'ORDER_NOT_FOUND' },
   IdempotencyConflictError: { status: 409, code: 'IDEMPOTENCY_CONFLICT' },
-  TransientError: { status: 503, code: 'SERVICE_UNAVAILABLE' },
+  TransientError: { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The order service is busy; try again shortly.', retryAfter: '1' },
+  DeadlineExceededError: {
+    status: 504,
+    code: 'GATEWAY_TIMEOUT',
+    message: 'The order service did not answer in time; the order may have been accepted: send it again with the same Idempotency-Key.',
+  },
 };
 
 export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
@@ -44,14 +49,49 @@ export const responseForError = (err: unknown): HttpResponse => {
   const mapped = HTTP_ERRORS[name];
   if (!mapped) return errorResponse(500, 'INTERNAL_ERROR', 'The order service failed unexpectedly; try again later.');
   const e = err as Error & { details?: readonly Problem[] };
-  const message = mapped.status === 503 ? 'The order service is busy; try again shortly.' : e.message;
-  const res = errorResponse(mapped.status, mapped.code, message, e.details);
-  return mapped.status === 503 ? { ...res, headers: { ...res.headers, 'Retry-After': '1' } } : res;
+  // A fixed message where the error's own would speak of the inside (a throttled table, an injected fault).
+  const res = errorResponse(mapped.status, mapped.code, mapped.message ?? e.message, e.details);
+  return mapped.retryAfter ? { ...res, headers: { ...res.headers, 'Retry-After': mapped.retryAfter } } : res;
+};
+
+/**
+ * `work`'s response, or the response for a {@link deadlineExceededError} if `work` has not finished `ms` from
+ * now. A Lambda function cut off by its timeout fails the invocation, and API Gateway answers a function
+ * error with its own 502 `{"message": "Internal server error"}`
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html); answering just before the
+ * timeout gives the client the contract's 504 instead. `work` is left to run.
+ */
+export const answerWithin = async (
+  ms: number,
+  work: Promise<HttpResponse>,
+  onDeadline: () => void = () => undefined,
+): Promise<HttpResponse> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<HttpResponse>((resolve) => {
+    timer = setTimeout(
+      () => {
+        onDeadline();
+        resolve(responseForError(deadlineExceededError(`no answer within ${ms} ms`)));
+      },
+      Math.max(0, ms),
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 };
 
 const show = (v: unknown): string => {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // Nested deeper than JSON.stringify's recursion allows: still a 400, not a 500.
+    return Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested value';
+  }
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
 

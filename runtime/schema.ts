@@ -21,7 +21,7 @@ export const toJsonSchema = (codec: t.Any): JsonSchema => {
     const base = toJsonSchema((codec as unknown as t.RefinementC<t.Any>).type);
     const schema: JsonSchema = { ...base };
     if (hint.integer) schema.type = 'integer';
-    for (const k of ['minLength', 'maxLength', 'pattern', 'minimum', 'minItems', 'maxItems'] as const) {
+    for (const k of ['minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'multipleOf', 'minItems', 'maxItems'] as const) {
       if (hint[k] !== undefined) schema[k] = hint[k];
     }
     return schema;

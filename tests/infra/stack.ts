@@ -1,5 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
+import { renderGatewayTemplate } from '../../local/gateway';
 import { type Recorded, policyOf, resolve, synth } from './harness';
+import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
+import { type LogLevel, makeLogger } from '../../runtime/log';
 
 type Synth = Awaited<ReturnType<typeof synth>>;
 
@@ -186,6 +189,34 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(permission.inputs.sourceArn).toMatch(/^arn:aws:execute-api:.*\/\*\/\*\/orders\*$/);
     });
 
+    it("answers API Gateway's own errors with the contract's body, valid JSON whatever the request held", () => {
+      const responses = s.ofType('aws:apigateway/response:Response');
+      expect(responses.map((r) => r.inputs.responseType).sort()).toEqual([
+        'BAD_REQUEST_BODY',
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+        'INTEGRATION_TIMEOUT',
+        'REQUEST_TOO_LARGE',
+      ]);
+      // Gateway responses are plain substitution, not Velocity: what a template must not rely on.
+      const hostile = '"\\\n\t\u0000\uD800$context.error.message #set($x = 1) $util.escapeJavaScript("x")';
+      for (const r of responses) {
+        const template = r.inputs.responseTemplates?.['application/json'] ?? '';
+        expect(template).not.toMatch(/\$util|\$input|#(set|if|foreach)/);
+        // Every variable AWS may put in a body, with what a client controls in it; messageString is API
+        // Gateway's own text, quoted.
+        const body = renderGatewayTemplate(template, {
+          'error.message': hostile,
+          'error.messageString': '"Missing Authentication Token"',
+          'error.validationErrorString': hostile,
+          'error.responseType': hostile,
+          resourcePath: hostile,
+          httpMethod: hostile,
+        });
+        expect(JSON.parse(body)).toEqual({ error: { code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) } });
+      }
+    });
+
     it('renders the state machine with logging, tracing and the configured type', () => {
       const sm = s.ofType('aws:sfn/stateMachine:StateMachine')[0];
       expect(sm.inputs.type).toBe(s.config.workflowType);
@@ -195,6 +226,27 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(definition.StartAt).toBe('ValidateOrder');
       expect(definition.States.ValidateOrder.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator');
       expect(definition.States.SendToQueue.Parameters.QueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dofs-orders');
+    });
+
+    it("keeps every function's metric lines through Lambda's log-level filtering, and its own lines at the stack's logLevel", () => {
+      for (const fn of s.ofType('aws:lambda/function:Function')) {
+        const level = fn.inputs.environment.variables.LOG_LEVEL as LogLevel;
+        expect(level).toBe(s.config.logLevel);
+        const lambda: LoggingConfig = {
+          format: fn.inputs.loggingConfig.logFormat,
+          applicationLogLevel: fn.inputs.loggingConfig.applicationLogLevel,
+        };
+        const lines: string[] = [];
+        const log = makeLogger(fn.name, level, {}, (line) => lines.push(line));
+        log.metric('OrdersFulfilled', 1, { Service: fn.name });
+        log.warn('kept at every level');
+        // What reaches CloudWatch Logs: the code's filter, then Lambda's (local/lambdaLogs.ts follows AWS's doc).
+        const delivered = lines.filter((line) => keepsLogLine(lambda, line));
+        expect([fn.name, delivered.length]).toEqual([fn.name, 2]);
+        expect(JSON.parse(delivered[0])).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'DOFS' }] }, OrdersFulfilled: 1 });
+        log.info('an info line');
+        expect(lines.filter((line) => keepsLogLine(lambda, line))).toHaveLength(level === 'WARN' || level === 'ERROR' ? 2 : 3);
+      }
     });
 
     it('sets retention on every log group from config', () => {

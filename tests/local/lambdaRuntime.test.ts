@@ -278,3 +278,47 @@ describe('payload limits', () => {
     expect(await execute(STATE_DATA_LIMIT_BYTES)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });
+
+describe('a crash inside an invocation (aws-lambda-ric src/index.mjs, src/Runtime.js _setErrorCallbacks)', () => {
+  beforeAll(() => {
+    // `reject` leaves a rejected promise unhandled, `throw` throws from a timer (an uncaught exception);
+    // otherwise the handler waits for the file event.gate and says which sandbox (thread) ran it.
+    fs.writeFileSync(
+      path.join(dir, 'crash.js'),
+      `const fs = require('fs');
+       const { threadId } = require('worker_threads');
+       exports.handler = async (event) => {
+         if (event.reject) Promise.reject(new Error('boom'));
+         if (event.throw) setTimeout(() => { throw new TypeError('kaput'); }, 0);
+         if (event.reject || event.throw) return new Promise(() => undefined);
+         while (event.gate && !fs.existsSync(event.gate)) await new Promise((r) => setTimeout(r, 5));
+         return { threadId };
+       };`,
+    );
+  });
+
+  const crashing = () => {
+    const fn = new LocalFunction(spec({ handler: 'crash.handler' }), () => undefined, { maxSandboxes: 1, perSandbox: 8, warmSandboxes: 1 });
+    running.push(fn);
+    return fn;
+  };
+
+  it.each([
+    ['an unhandled rejection', { reject: true }, 'Runtime.UnhandledPromiseRejection', 'Error: boom'],
+    ['an uncaught exception', { throw: true }, 'TypeError', 'kaput'],
+  ])(
+    '%s fails that invocation as the runtime reports it; the invocation beside it completes, and the next runs in a fresh sandbox',
+    async (_, event, errorType, errorMessage) => {
+      const fn = crashing();
+      await fn.ready();
+      const gate = path.join(dir, `gate-${errorType}`);
+      const neighbour = fn.invoke({ gate }) as Promise<{ threadId: number }>;
+      const e = await failureOf(fn.invoke(event));
+      expect([e.name, e.message]).toEqual([errorType, errorMessage]);
+      expect(JSON.parse(e.payload)).toMatchObject({ errorType, errorMessage });
+      fs.writeFileSync(gate, '');
+      const { threadId } = await neighbour;
+      expect(((await fn.invoke({})) as { threadId: number }).threadId).not.toBe(threadId);
+    },
+  );
+});

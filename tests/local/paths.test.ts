@@ -15,7 +15,7 @@ import {
 import { randomUUID } from 'crypto';
 import { orderIdForKey } from '../../runtime/apiHandler';
 import { isFulfilled } from '../../runtime/fulfillment';
-import { TIER1_CORPUS, validOrder } from '../runtime/tier1Corpus';
+import { validOrder } from '../runtime/tier1Corpus';
 import { type RunningCloud, http, postOrder, startCloud, waitTerminal, waitUntil } from '../support/localCloud';
 
 const keyFor = (fulfilled: boolean, tag: string): string => {
@@ -208,25 +208,6 @@ describe('the local cloud', () => {
     const res = await http(`${cloud.url}/orders/00000000-0000-4000-8000-000000000000`);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('ORDER_NOT_FOUND');
-  });
-
-  const badInputs: [string, () => Promise<{ status: number; body: any }>][] = [
-    ...TIER1_CORPUS.filter((c) => !c.valid).map(
-      (c) => [`tier-1 corpus: ${c.name}`, () => postOrder(cloud.url, c.body)] as [string, () => Promise<{ status: number; body: any }>],
-    ),
-    ['malformed JSON', () => postOrder(cloud.url, '{"customerId": "C", ')],
-    ['an empty body', () => postOrder(cloud.url, '')],
-    ['a text/plain body', () => postOrder(cloud.url, JSON.stringify(validOrder), { 'Content-Type': 'text/plain' })],
-    ['a body over 32 KiB', () => postOrder(cloud.url, { ...validOrder, customerId: 'C'.repeat(40 * 1024) })],
-    ['an Idempotency-Key of 129 characters', () => postOrder(cloud.url, validOrder, { 'Idempotency-Key': 'k'.repeat(129) })],
-    ['DELETE /orders', () => http(`${cloud.url}/orders`, { method: 'DELETE' })],
-    ['an unknown path', () => http(`${cloud.url}/nothing/here`)],
-  ];
-  it.each(badInputs)('answers %s with a 4xx and the error body, never a 5xx', async (_, send) => {
-    const res = await send();
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(res.body).toEqual({ error: expect.objectContaining({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) }) });
   });
 
   // Last: it stops the clouds the cases above use.

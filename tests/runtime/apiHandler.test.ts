@@ -1,10 +1,12 @@
 import { type ApiDeps, MAX_BODY_BYTES, orderIdForKey, routeApiRequest } from '../../runtime/apiHandler';
 import { makeCodecs, type WorkflowInput } from '../../runtime/codecs';
 import { transientError } from '../../runtime/errors';
+import { answerWithin, json } from '../../runtime/http';
 import { makeLogger } from '../../runtime/log';
 import { makeOrderTables } from '../../runtime/orders';
 import { type Dynamo, startDynamo } from '../support/dynamo';
 import { apiEvent } from '../support/events';
+import { TIER1_CORPUS, TIER1_TEXT_CORPUS } from './tier1Corpus';
 
 const codecs = makeCodecs();
 const validBody = { customerId: 'CUST-00042', items: [{ productId: 'SKU-1001', quantity: 2, unitPrice: 19.99 }] };
@@ -92,7 +94,9 @@ describe('POST /orders', () => {
 
   it('names the value and what is allowed', async () => {
     const res = await call(post(JSON.stringify({ ...validBody, items: [{ productId: 'A', quantity: 0 }] })));
-    expect(res.json.error.details).toEqual([{ path: 'items.0.quantity', message: 'items.0.quantity is 0: expected integer >= 1' }]);
+    expect(res.json.error.details).toEqual([
+      { path: 'items.0.quantity', message: 'items.0.quantity is 0: expected integer from 1 to 9999' },
+    ]);
   });
 
   it('refuses a non-JSON content type with 415 and a body over 32 KiB with 413', async () => {
@@ -175,6 +179,61 @@ describe('POST /orders', () => {
       },
     };
     expect((await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps)).statusCode).toBe(503);
+  });
+});
+
+describe('injected faults and the deadline', () => {
+  const injected = async () => {
+    throw transientError('injected fault in api-handler');
+  };
+
+  it.each([
+    ['POST /orders', () => post(JSON.stringify(validBody))],
+    ['GET /orders/{orderId}', () => apiEvent('GET', '/orders/{orderId}', { orderId: '00000000-0000-4000-8000-000000000000' })],
+  ])('answer an injected transient fault on %s as a real one: 503 SERVICE_UNAVAILABLE with Retry-After', async (_, event) => {
+    const w = world();
+    const res = await routeApiRequest(event(), codecs)({ ...w.deps, faults: injected });
+    expect({ status: res.statusCode, retryAfter: res.headers['Retry-After'], code: JSON.parse(res.body).error.code }).toEqual({
+      status: 503,
+      retryAfter: '1',
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    expect(res.body).not.toContain('injected');
+    expect(w.started).toEqual([]);
+  });
+
+  it('answer 504 GATEWAY_TIMEOUT when the work is not done by the deadline', async () => {
+    let warned = false;
+    const never = new Promise<never>(() => undefined);
+    const res = await answerWithin(20, never, () => (warned = true));
+    expect({ status: res.statusCode, code: JSON.parse(res.body).error.code, warned }).toEqual({
+      status: 504,
+      code: 'GATEWAY_TIMEOUT',
+      warned: true,
+    });
+  });
+
+  it("answer the work's own response when it is done in time", async () => {
+    await expect(answerWithin(60_000, Promise.resolve(json(202, { ok: true })))).resolves.toMatchObject({ statusCode: 202 });
+  });
+});
+
+describe('the tier-1 corpus sent straight to the handler, as if no gateway had checked it', () => {
+  /** The status, the error code and whether the error lists details. */
+  const answer = async (body: string) => {
+    const res = await call(post(body));
+    return { status: res.statusCode, code: res.json.error?.code, details: Array.isArray(res.json.error?.details) };
+  };
+  const refused = { status: 400, code: 'VALIDATION_ERROR', details: true };
+  const accepted = { status: 202, code: undefined, details: false };
+
+  it.each(TIER1_CORPUS)('$name: 202 if valid, else 400 VALIDATION_ERROR with details', async ({ body, valid }) => {
+    expect(await answer(JSON.stringify(body))).toEqual(valid ? accepted : refused);
+  });
+
+  it.each(TIER1_TEXT_CORPUS)('the text of $name: 202 if the codec accepts it, else 400 (413 over 32 KiB)', async ({ text, codec }) => {
+    const tooLarge = { status: 413, code: 'PAYLOAD_TOO_LARGE', details: false };
+    expect(await answer(text)).toEqual(Buffer.byteLength(text) > MAX_BODY_BYTES ? tooLarge : codec === true ? accepted : refused);
   });
 });
 

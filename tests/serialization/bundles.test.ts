@@ -147,6 +147,22 @@ describe('generated Lambda bundles', () => {
     expect(JSON.parse(r.result.body).error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ path: 'items' }] });
   });
 
+  it('api-handler: answers an injected fault as a real one: 503 with Retry-After for an error, 504 for a hang', async () => {
+    const post = apiEvent('POST', '/orders', { body: JSON.stringify(order) });
+    const failing = await invoke('api-handler', 'dofs-api-handler', post, { DOFS_FAULTS: '{"errorRate":1}' });
+    expect(failing.error).toBeUndefined();
+    expect(failing.result).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '1' } });
+    expect(JSON.parse(failing.result.body).error.code).toBe('SERVICE_UNAVAILABLE');
+    // A hang past the function's timeout (here 2 s): answered before it, and the process is not held open.
+    const hanging = await invoke('api-handler', 'dofs-api-handler', post, {
+      DOFS_FAULTS: '{"timeoutRate":1}',
+      DOFS_TEST_REMAINING_MS: '2000',
+    });
+    expect(hanging.error).toBeUndefined();
+    expect(hanging.result.statusCode).toBe(504);
+    expect(JSON.parse(hanging.result.body).error.code).toBe('GATEWAY_TIMEOUT');
+  });
+
   it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
     const ok = await invoke('validator', 'dofs-validator', { orderId: 'o', acceptedAt: 't', ...order });
     expect(ok.result).toEqual({ valid: true, reasons: [], summary: 'order is valid' });

@@ -9,7 +9,13 @@ const bundle = process.argv[2];
 let input = '';
 process.stdin.on('data', (d) => (input += d));
 process.stdin.on('end', async () => {
-  const context = { awsRequestId: 'req-serialization', functionName: path.basename(bundle), getRemainingTimeInMillis: () => 10000 };
+  // The function's time left, as Lambda counts it down (DOFS_TEST_REMAINING_MS: a shorter timeout for a test).
+  const deadline = Date.now() + Number(process.env.DOFS_TEST_REMAINING_MS ?? 10000);
+  const context = {
+    awsRequestId: 'req-serialization',
+    functionName: path.basename(bundle),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
   try {
     const { handler } = require(path.join(bundle, '__index.js'));
     const result = await handler(JSON.parse(input), context);
