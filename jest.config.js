@@ -1,7 +1,8 @@
 /**
  * Two projects, one per test command:
- * - `unit` (`npm run test:unit`): the workflow, runtime, infra, deployments and serialization suites. No
- *   process outlives its test and nothing waits on a clock.
+ * - `unit` (`npm run test:unit`): the workflow, runtime, infra, deployments and serialization suites, and
+ *   the local cloud's emulators driven in-process (tests/emulators). No process outlives its test and
+ *   nothing waits on a clock.
  * - `e2e` (`npm run test:e2e`): everything that starts a local cloud, a local function's sandboxes or the
  *   interpreter behind them (tests/local). Their waits end on signals (a ready line, an exit, a status);
  *   the only bound is the hang guard in tests/support/localCloud.ts, and the timeout below sits above it.
@@ -20,7 +21,7 @@ module.exports = {
       ...base,
       displayName: 'unit',
       roots: ['<rootDir>/tests'],
-      testMatch: ['<rootDir>/tests/{workflow,runtime,infra,deployments,serialization}/**/*.test.ts'],
+      testMatch: ['<rootDir>/tests/{workflow,runtime,infra,deployments,serialization,emulators}/**/*.test.ts'],
     },
     {
       ...base,

@@ -35,6 +35,7 @@ import { type TaskRunner, lambdaTask, makeInterpreter } from './interpreter';
 import { type Recorded, ofType as ofTypeIn } from './mockProgram';
 import { LocalPoller } from './poller';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
+import type { HistoryEvent } from './executionHistory';
 import type { StackConfig } from '../config';
 
 export interface BackendSetup {
@@ -57,13 +58,19 @@ export interface BackendReady {
 }
 
 export type ToBackend =
-  { type: 'setup'; setup: BackendSetup } | { type: 'run'; id: number; execution: ExecutionRequest } | { type: 'stop' };
+  | { type: 'setup'; setup: BackendSetup }
+  | { type: 'run'; id: number; execution: ExecutionRequest }
+  | { type: 'stop-execution'; id: number; executionArn: string; reason: { error?: string; cause?: string } }
+  | { type: 'history'; id: number; executionArn: string }
+  | { type: 'stop' };
 
 export type FromBackend =
   | { type: 'listening'; sqsEndpoint: string }
   | { type: 'ready'; ready: BackendReady }
   | { type: 'failed'; error: { name: string; message: string } }
   | { type: 'done'; id: number; outcome: ExecutionOutcome }
+  | { type: 'history'; id: number; events: readonly HistoryEvent[] }
+  | { type: 'stopped-execution'; id: number; stopped: boolean }
   | { type: 'log'; line: string }
   | { type: 'stopped' };
 
@@ -237,8 +244,16 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
         throw new LocalCloudError(`state ${stateName}: task resource ${resource} has no local counterpart`);
       }
     }
-    const run: ExecutionRunner = makeInterpreter(
-      { definition, tasks, retryIntervalMs: Math.round(1000 / TIME_COMPRESSION), maxConcurrent: 64 },
+    // A STANDARD state machine keeps each execution's history (GetExecutionHistory); EXPRESS keeps none.
+    const keepsHistory = (sm.inputs.type ?? 'STANDARD') === 'STANDARD';
+    const runner: ExecutionRunner = makeInterpreter(
+      {
+        definition,
+        tasks,
+        retryIntervalMs: Math.round(1000 / TIME_COMPRESSION),
+        maxConcurrent: 64,
+        ...(keepsHistory ? { history: { roleArn: String(sm.inputs.roleArn ?? ''), region: REGION } } : {}),
+      },
       setup.functionLogs ? say : () => undefined,
     );
 
@@ -288,7 +303,7 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
       mappings: pollers.map((p) => `${p.spec.name} (batch ${p.spec.batchSize})`),
       stateMachine: `${sm.name} (${sm.inputs.type ?? 'STANDARD'})`,
     };
-    return { ready, run, stop: () => stops.stopAll() };
+    return { ready, runner, stop: () => stops.stopAll() };
   } catch (e) {
     await stops.stopAll();
     throw e;
@@ -319,10 +334,20 @@ export const serve = (lowerPriority: () => boolean): void => {
           (e: Error) => post({ type: 'failed', error: { name: e.name, message: e.message } }),
         );
     } else if (m.type === 'run') {
-      const run = backend?.run ?? (() => Promise.reject(new Error('the back end is not set up')));
-      run(m.execution).then(
+      const outcome = backend ? backend.runner.run(m.execution) : Promise.reject(new Error('the back end is not set up'));
+      outcome.then(
         (outcome) => post({ type: 'done', id: m.id, outcome }),
         (e: Error) => post({ type: 'done', id: m.id, outcome: { status: 'FAILED', error: 'States.Runtime', cause: e.message } }),
+      );
+    } else if (m.type === 'stop-execution') {
+      void (backend?.runner.stop(m.executionArn, m.reason) ?? Promise.resolve(false)).then(
+        (stopped) => post({ type: 'stopped-execution', id: m.id, stopped }),
+        () => post({ type: 'stopped-execution', id: m.id, stopped: false }),
+      );
+    } else if (m.type === 'history') {
+      void (backend?.runner.history(m.executionArn) ?? Promise.resolve([])).then(
+        (events) => post({ type: 'history', id: m.id, events }),
+        () => post({ type: 'history', id: m.id, events: [] }),
       );
     } else if (m.type === 'stop') {
       void (async () => {

@@ -22,6 +22,7 @@ import { localPrincipals, parseRevocation } from './iam';
 import { Gate, type IamSetup, startGateProxy } from './iamGate';
 import { type InputsByType, type Recorded, type RecordedOf, ofType } from './mockProgram';
 import { ROOT, knownStacks, stackConfig } from './stacks';
+import type { HistoryEvent } from './executionHistory';
 import { type ExecutionOutcome, type ExecutionRunner, LocalStepFunctions } from './stepFunctions';
 import type { StackConfig } from '../config';
 
@@ -114,7 +115,9 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
   // Not the host's loaders (`-r ...`): the thread registers its own (see backendThread.js).
   const worker = new Worker(path.join(__dirname, 'backendThread.js'), { execArgv: [] });
   const runs = new Map<number, (outcome: ExecutionOutcome) => void>();
-  let nextRun = 0;
+  const histories = new Map<number, (events: readonly HistoryEvent[]) => void>();
+  const stopped = new Map<number, (stopped: boolean) => void>();
+  let nextRequest = 0;
   let onReady: { resolve: (r: BackendReady) => void; reject: (e: Error) => void } | undefined;
   let onListening: { resolve: (endpoint: string) => void; reject: (e: Error) => void } | undefined;
   let onStopped: (() => void) | undefined;
@@ -124,6 +127,14 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     for (const [id, resolve] of runs) {
       runs.delete(id);
       resolve({ status: 'FAILED', error: 'States.Runtime', cause: `the local back end failed: ${e.message}` });
+    }
+    for (const [id, resolve] of histories) {
+      histories.delete(id);
+      resolve([]);
+    }
+    for (const [id, resolve] of stopped) {
+      stopped.delete(id);
+      resolve(false);
     }
   };
   worker.on('message', (m: FromBackend) => {
@@ -140,6 +151,12 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     else if (m.type === 'done') {
       runs.get(m.id)?.(m.outcome);
       runs.delete(m.id);
+    } else if (m.type === 'history') {
+      histories.get(m.id)?.(m.events);
+      histories.delete(m.id);
+    } else if (m.type === 'stopped-execution') {
+      stopped.get(m.id)?.(m.stopped);
+      stopped.delete(m.id);
     }
   });
   let stopping = false;
@@ -157,6 +174,28 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     await worker.terminate();
   });
   const sqsEndpoint = await new Promise<string>((resolve, reject) => (onListening = { resolve, reject }));
+  // Messages keep their order: a history asked for after a StopExecution already ends with ExecutionAborted.
+  const runner: ExecutionRunner = {
+    run: (execution) =>
+      new Promise<ExecutionOutcome>((resolve) => {
+        const id = nextRequest++;
+        runs.set(id, resolve);
+        send({ type: 'run', id, execution });
+      }),
+    // The back end answers after any 'done' it sent before: a false comes with the outcome delivered.
+    stop: (executionArn, reason) =>
+      new Promise<boolean>((resolve) => {
+        const id = nextRequest++;
+        stopped.set(id, resolve);
+        send({ type: 'stop-execution', id, executionArn, reason });
+      }),
+    history: (executionArn) =>
+      new Promise<readonly HistoryEvent[]>((resolve) => {
+        const id = nextRequest++;
+        histories.set(id, resolve);
+        send({ type: 'history', id, executionArn });
+      }),
+  };
   return {
     sqsEndpoint,
     setup: (setup: BackendSetup) =>
@@ -164,12 +203,7 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
         onReady = { resolve, reject };
         send({ type: 'setup', setup });
       }),
-    run: ((execution) =>
-      new Promise<ExecutionOutcome>((resolve) => {
-        const id = nextRun++;
-        runs.set(id, resolve);
-        send({ type: 'run', id, execution });
-      })) as ExecutionRunner,
+    runner,
   };
 };
 
@@ -256,8 +290,16 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       throw new LocalCloudError(`state machine ${smResource.name}: type '${type}' is not allowed (STANDARD or EXPRESS)`);
     }
     const sfn = new LocalStepFunctions(
-      { arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${smResource.name}`, name: smResource.name, type },
-      backend.run,
+      {
+        arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${smResource.name}`,
+        name: smResource.name,
+        type,
+        definition: smResource.inputs.definition,
+        roleArn: String(smResource.inputs.roleArn ?? ''),
+        creationDate: Date.now(),
+        ...observabilityOf(smResource.inputs),
+      },
+      backend.runner,
     );
     await sfn.listen();
     stops.push(() => sfn.stop());
@@ -360,6 +402,23 @@ const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: st
       });
     },
   );
+
+/**
+ * A declared state machine's logging and tracing in DescribeStateMachine's shape: Pulumi's `logDestination`
+ * is the API's `destinations[].cloudWatchLogsLogGroup.logGroupArn`
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html).
+ */
+export const observabilityOf = (inputs: RecordedOf<'aws:sfn/stateMachine:StateMachine'>['inputs']) => {
+  const logging = inputs.loggingConfiguration;
+  return {
+    loggingConfiguration: {
+      level: logging?.level ?? 'OFF',
+      includeExecutionData: logging?.includeExecutionData ?? false,
+      ...(logging?.logDestination ? { destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: logging.logDestination } }] } : {}),
+    },
+    tracingConfiguration: { enabled: inputs.tracingConfiguration?.enabled ?? false },
+  };
+};
 
 /** The REST API's routes, models and gateway responses, read from the declared API Gateway resources. */
 const gatewaySpec = (resources: readonly Recorded[], functionFor: (arn: string) => LocalFunction) => {

@@ -1,4 +1,5 @@
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionHistory, type TaskTarget, taskTargetOf } from './executionHistory';
 import { FunctionError } from './functions';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 
@@ -37,7 +38,14 @@ export const lambdaTask =
  */
 export const STATE_DATA_LIMIT_BYTES = 262_144;
 
-type StateDefinition = { readonly Type: string; readonly Resource?: string; readonly Retry?: unknown; readonly Catch?: unknown };
+type StateDefinition = {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly TimeoutSeconds?: number;
+  readonly HeartbeatSeconds?: number;
+  readonly Retry?: unknown;
+  readonly Catch?: unknown;
+};
 
 /**
  * `run` with the payload quota applied to its result. The error is made terminal for the interpreter
@@ -66,6 +74,22 @@ export interface InterpreterSpec {
   readonly retryIntervalMs: number;
   /** Executions interpreted at once; the others wait, RUNNING, as a few hundred bytes each. */
   readonly maxConcurrent: number;
+  /**
+   * Record each execution's history (GetExecutionHistory) with the state machine's role and region, as a
+   * STANDARD state machine does; without it, none is kept (EXPRESS keeps none either).
+   */
+  readonly history?: { readonly roleArn: string; readonly region: string };
+}
+
+/** An execution the interpreter was given and has not finished: its history and how to stop it. */
+interface Live {
+  readonly history?: ExecutionHistory;
+  abort?: () => void;
+  /** Its result is known: too late to stop it. */
+  settled?: boolean;
+  /** `run`'s promise: settled once its outcome is handed on. */
+  finished?: Promise<ExecutionOutcome>;
+  stopped?: { readonly error?: string; readonly cause?: string };
 }
 
 /**
@@ -73,22 +97,48 @@ export interface InterpreterSpec {
  * by `tasks`. Returns the runner behind the local Step Functions endpoint. At most `maxConcurrent`
  * executions are interpreted at once: a burst of thousands of StartExecutions would otherwise hold
  * thousands of interpreter states (and their waiting task payloads) in memory while the back end, at its
- * lower priority, catches up.
+ * lower priority, catches up. `stop` aborts an execution, waiting or running, as StopExecution does; the
+ * task it was running is not interrupted (nor is a Lambda invocation on AWS), its result is dropped.
  */
 export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => void): ExecutionRunner => {
   const machine = new StateMachine(spec.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
   const retryIntervalOverrides: Record<string, number> = {};
+  const targets: Record<string, TaskTarget> = {};
   for (const [name, state] of Object.entries(spec.definition.States)) {
     if (state.Retry) retryIntervalOverrides[name] = spec.retryIntervalMs;
+    const target = state.Type === 'Task' ? taskTargetOf(state) : undefined;
+    if (target) targets[name] = target;
   }
   const tasks = Object.fromEntries(
     Object.entries(spec.tasks).map(([name, run]) => [name, withDataLimit(spec.definition.States[name] ?? { Type: 'Task' }, run)]),
   );
+  /** The task runners of one execution: each call of a resource is an attempt in its history. */
+  const recorded = (history: ExecutionHistory) =>
+    Object.fromEntries(
+      Object.entries(tasks).map(([name, run]) => [
+        name,
+        async (input: never) => {
+          const attempt = history.taskCalled(name, input);
+          try {
+            const output = await run(input);
+            attempt.result = { ok: true, output, at: Date.now() };
+            return output;
+          } catch (e) {
+            attempt.result = { ok: false, error: (e as Error).name, cause: (e as Error).message, at: Date.now() };
+            throw e;
+          }
+        },
+      ]),
+    );
+  const histories = new Map<string, ExecutionHistory>();
+  const live = new Map<string, Live>();
   let running = 0;
   const waiting: (() => void)[] = [];
-  const interpret = async ({ executionArn, name, input }: ExecutionRequest): Promise<ExecutionOutcome> => {
+
+  const interpret = async ({ executionArn, name, input }: ExecutionRequest, state: Live): Promise<ExecutionOutcome> => {
+    const { history } = state;
     const execution = machine.run(JSON.parse(input) as never, {
-      overrides: { taskResourceLocalHandlers: tasks as never, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: (history ? recorded(history) : tasks) as never, retryIntervalOverrides },
       context: {
         Execution: { Id: executionArn, Name: name },
         State: {
@@ -98,23 +148,82 @@ export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => vo
         },
       },
     });
+    state.abort = execution.abort;
+    // The event stream lags the execution by microtasks and ends with the execution's own end event; an
+    // abort ends it after every event before the abort, where ExecutionAborted goes.
+    const observed = history
+      ? (async () => {
+          for await (const event of execution.eventLogs) {
+            if (event.type === 'ExecutionAborted') history.abort(state.stopped?.error, state.stopped?.cause);
+            else history.observe(event);
+          }
+        })()
+      : Promise.resolve();
+    // Set in the same microtask run as the result: a stop (a message, a macrotask) sees either a running
+    // execution, which the abort then ends, or a settled one.
+    const result = execution.result.finally(() => (state.settled = true));
+    let outcome: ExecutionOutcome;
     try {
-      return { status: 'SUCCEEDED', output: JSON.stringify(await execution.result) };
+      outcome = { status: 'SUCCEEDED', output: JSON.stringify(await result) };
     } catch (e) {
-      const cause = e instanceof ExecutionError ? (e.cause as Error) : (e as Error);
-      const outcome = { status: 'FAILED' as const, error: cause?.name ?? 'Error', cause: cause?.message ?? '' };
-      log(`[state-machine ${name.slice(0, 8)}] execution failed: ${outcome.error}: ${outcome.cause}`);
-      return outcome;
+      if (e instanceof ExecutionAbortedError) outcome = { status: 'ABORTED', ...state.stopped };
+      // The state machine's own TimeoutSeconds: TIMED_OUT, as DescribeExecution reports it (API_DescribeExecution.html, status).
+      else if (e instanceof ExecutionTimeoutError) outcome = { status: 'TIMED_OUT' };
+      else {
+        const cause = e instanceof ExecutionError ? (e.cause as Error) : (e as Error);
+        const error = cause?.name ?? 'Error';
+        // The interpreter's own errors (States.Timeout) carry their name as message; AWS gives them no cause.
+        outcome = { status: 'FAILED', error, ...(cause?.message && cause.message !== error ? { cause: cause.message } : {}) };
+        log(`[state-machine ${name.slice(0, 8)}] execution failed: ${outcome.error}: ${outcome.cause ?? '(no cause)'}`);
+      }
     }
+    await observed;
+    history?.end(outcome);
+    return outcome;
   };
-  return async (request) => {
-    if (running >= spec.maxConcurrent) await new Promise<void>((r) => waiting.push(r));
-    running++;
-    try {
-      return await interpret(request);
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
+
+  return {
+    run: (request) => {
+      const state: Live = {};
+      if (spec.history) {
+        const history = new ExecutionHistory(targets, spec.history.region);
+        history.started(request.input, spec.history.roleArn);
+        histories.set(request.executionArn, history);
+        Object.assign(state, { history });
+      }
+      live.set(request.executionArn, state);
+      state.finished = (async (): Promise<ExecutionOutcome> => {
+        try {
+          if (running >= spec.maxConcurrent) await new Promise<void>((r) => waiting.push(r));
+          running++;
+          try {
+            // Stopped while it waited: it never starts.
+            return state.stopped ? { status: 'ABORTED', ...state.stopped } : await interpret(request, state);
+          } finally {
+            running--;
+            waiting.shift()?.();
+          }
+        } finally {
+          live.delete(request.executionArn);
+        }
+      })();
+      return state.finished;
+    },
+    stop: (executionArn, reason) => {
+      const state = live.get(executionArn);
+      if (!state) return Promise.resolve(false);
+      // Ended, its outcome not yet handed on: false once it is (callers see the outcome first).
+      if (state.settled) return state.finished!.then(() => false);
+      if (state.stopped) return Promise.resolve(true);
+      state.stopped = reason;
+      if (state.abort) state.abort();
+      else state.history?.abort(reason.error, reason.cause); // still waiting for its turn
+      return Promise.resolve(true);
+    },
+    // After the microtasks queued so far: the history then holds every event the interpreter has dispatched.
+    history: async (executionArn) => {
+      await new Promise((r) => setImmediate(r));
+      return histories.get(executionArn)?.events ?? [];
+    },
   };
 };

@@ -145,7 +145,7 @@ describe('a function error in the state machine', () => {
     makeInterpreter(
       { definition, tasks: { Work: lambdaTask((e) => fn.invoke(e)) }, retryIntervalMs: 1, maxConcurrent: 1 },
       () => undefined,
-    )({
+    ).run({
       executionArn: 'arn:x',
       name: 'x',
       input: JSON.stringify(input),
@@ -264,11 +264,11 @@ describe('payload limits', () => {
         Caught: { Type: 'Succeed' },
       },
     };
-    const run = makeInterpreter(
+    const interpreter = makeInterpreter(
       { definition, tasks: { Work: lambdaTask((e) => fn.invoke(e)) }, retryIntervalMs: 1, maxConcurrent: 1 },
       () => undefined,
     );
-    const execute = (bytes: number) => run({ executionArn: 'arn:x', name: 'x', input: JSON.stringify({ bytes }) });
+    const execute = (bytes: number) => interpreter.run({ executionArn: 'arn:x', name: 'x', input: JSON.stringify({ bytes }) });
     expect(await execute(STATE_DATA_LIMIT_BYTES + 1)).toEqual({
       status: 'FAILED',
       error: 'States.DataLimitExceeded',

@@ -2,7 +2,17 @@
  * The local cloud end to end, over HTTP only: `npm start`'s program on a free port, with the dev stack's
  * config (and fault injection where a path needs it).
  */
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { randomUUID } from 'crypto';
 import { orderIdForKey } from '../../runtime/apiHandler';
 import { isFulfilled } from '../../runtime/fulfillment';
 import { validOrder } from '../runtime/tier1Corpus';
@@ -47,10 +57,14 @@ const endedExecution = async (c: RunningCloud, orderId: string) => {
   return execution;
 };
 
+const sfnOf = (c: RunningCloud) =>
+  new SFNClient({ endpoint: c.sfnEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const executionArnOf = (c: RunningCloud, name: string) => `${c.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 const describeExecution = (c: RunningCloud, orderId: string) =>
-  new SFNClient({ endpoint: c.sfnEndpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }).send(
-    new DescribeExecutionCommand({ executionArn: `${c.stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}` }),
-  );
+  sfnOf(c).send(new DescribeExecutionCommand({ executionArn: executionArnOf(c, orderId) }));
+const historyOf = async (c: RunningCloud, name: string) =>
+  (await sfnOf(c).send(new GetExecutionHistoryCommand({ executionArn: executionArnOf(c, name), maxResults: 1000 }))).events!;
+const typesOf = (events: HistoryEvent[]) => events.map((e) => e.type);
 
 describe('the local cloud', () => {
   it('happy path: POST → 202 → GET until FULFILLED', async () => {
@@ -91,6 +105,14 @@ describe('the local cloud', () => {
     const execution = await endedExecution(storageCloud, res.body.orderId);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TransientError', name: res.body.orderId });
     expect(execution.cause).toContain('injected fault in store-order');
+    // Each attempt of StoreOrder in the history, failed with the function's error type, then the failure path.
+    const events = await historyOf(storageCloud, res.body.orderId);
+    const failures = events.filter((e) => e.type === 'LambdaFunctionFailed');
+    expect(failures.length).toBeGreaterThan(1);
+    for (const f of failures) expect(f.lambdaFunctionFailedEventDetails!.error).toBe('TransientError');
+    expect(events.filter((e) => e.type === 'TaskScheduled').map((e) => e.taskScheduledEventDetails!.resourceType)).toContain('dynamodb');
+    expect(typesOf(events).slice(-2)).toEqual(['FailStateEntered', 'ExecutionFailed']);
+    expect(events[events.length - 1].executionFailedEventDetails).toMatchObject({ error: 'TransientError' });
   });
 
   it('SendToQueue failing for good: QueueFailed, visible through DescribeExecution', async () => {
@@ -100,10 +122,75 @@ describe('the local cloud', () => {
     expect(execution).toMatchObject({ status: 'FAILED', error: 'SQS.SdkClientException', cause: 'injected fault in SendToQueue' });
   });
 
-  it('a successful execution is SUCCEEDED in DescribeExecution', async () => {
+  it('a successful execution is SUCCEEDED in DescribeExecution and ListExecutions, and GetExecutionHistory tells its steps', async () => {
     const res = await postOrder(cloud.url, validOrder);
     await waitTerminal(cloud.url, res.body.orderId);
     expect((await endedExecution(cloud, res.body.orderId)).status).toBe('SUCCEEDED');
+    const listed = await sfnOf(cloud).send(
+      new ListExecutionsCommand({ stateMachineArn: cloud.stateMachineArn, statusFilter: 'SUCCEEDED', maxResults: 1000 }),
+    );
+    expect(listed.executions!.map((e) => e.name)).toContain(res.body.orderId);
+    const events = await historyOf(cloud, res.body.orderId);
+    const lambda = ['LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded'];
+    const choice = ['ChoiceStateEntered', 'ChoiceStateExited'];
+    expect(typesOf(events)).toEqual([
+      'ExecutionStarted',
+      ...['TaskStateEntered', ...lambda, 'TaskStateExited', ...choice],
+      ...['TaskStateEntered', ...lambda, 'TaskStateExited', ...choice],
+      ...['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited'],
+      ...['SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded'],
+    ]);
+    expect(events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails!.name)).toEqual([
+      'ValidateOrder',
+      'StoreOrder',
+      'SendToQueue',
+    ]);
+    const { roleArn } = await sfnOf(cloud).send(new DescribeStateMachineCommand({ stateMachineArn: cloud.stateMachineArn }));
+    expect(events[0].executionStartedEventDetails!.roleArn).toBe(roleArn);
+    expect(events.find((e) => e.type === 'TaskScheduled')!.taskScheduledEventDetails).toMatchObject({
+      resourceType: 'sqs',
+      resource: 'sendMessage',
+    });
+  });
+
+  it('StopExecution: an execution stopped while it runs is ABORTED and its history ends with ExecutionAborted; one that had ended is unchanged', async () => {
+    // Orders as the api-handler starts them: each execution runs two functions, a DynamoDB task and SQS.
+    const names = Array.from({ length: 10 }, () => randomUUID());
+    const sfn = sfnOf(cloud);
+    for (const name of names) {
+      const input = JSON.stringify({ orderId: name, ...validOrder, acceptedAt: new Date().toISOString() });
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: cloud.stateMachineArn, name, input }));
+    }
+    // The most recent first: the last one started is stopped one request later, long before the back end
+    // (at its lower priority, behind nine others) can have run its two functions and its tasks.
+    for (const name of [...names].reverse())
+      await sfn.send(
+        new StopExecutionCommand({ executionArn: executionArnOf(cloud, name), error: 'Test.Stop', cause: 'stopped by paths.test' }),
+      );
+    const seen = [];
+    for (const name of names) {
+      const { status, error, cause } = await endedExecution(cloud, name);
+      const events = await historyOf(cloud, name);
+      const last = events[events.length - 1];
+      seen.push({
+        status,
+        error,
+        cause,
+        last: { type: last.type, previousEventId: last.previousEventId, aborted: last.executionAbortedEventDetails },
+      });
+    }
+    const terminalEvent = { ABORTED: 'ExecutionAborted', SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed' } as Record<
+      string,
+      string
+    >;
+    expect(seen.map((e) => [e.status, e.last.type])).toEqual(seen.map((e) => [e.status, terminalEvent[e.status!]]));
+    const aborted = seen.filter((e) => e.status === 'ABORTED');
+    expect(aborted.length).toBeGreaterThan(0);
+    const stopped = { error: 'Test.Stop', cause: 'stopped by paths.test' };
+    expect(aborted).toEqual(
+      aborted.map(() => ({ status: 'ABORTED', ...stopped, last: { type: 'ExecutionAborted', previousEventId: 0, aborted: stopped } })),
+    );
+    expect(seen.filter((e) => e.status !== 'ABORTED').map((e) => e.error)).not.toContain('Test.Stop');
   });
 
   it('idempotency: a replay returns the same order; the same key with another body is 409', async () => {
