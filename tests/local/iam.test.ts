@@ -269,7 +269,14 @@ describe('SQS behind its gate (fauxqs in a child process)', () => {
 });
 
 describe('Step Functions behind its gate', () => {
-  const sm = { arn: arn('states', 'stateMachine:flow'), name: 'flow', type: 'STANDARD' as const };
+  const sm = {
+    arn: arn('states', 'stateMachine:flow'),
+    name: 'flow',
+    type: 'STANDARD' as const,
+    definition: '{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}',
+    roleArn: 'arn:aws:iam::123456789012:role/flow',
+    creationDate: Date.now(),
+  };
   let sfn: LocalStepFunctions;
   let proxy: Awaited<ReturnType<typeof startGateProxy>>;
   const clients: SFNClient[] = [];
@@ -279,7 +286,11 @@ describe('Step Functions behind its gate', () => {
     return c;
   };
   beforeAll(async () => {
-    sfn = new LocalStepFunctions(sm, () => Promise.resolve({ status: 'SUCCEEDED', output: '{}' }));
+    sfn = new LocalStepFunctions(sm, {
+      run: () => Promise.resolve({ status: 'SUCCEEDED', output: '{}' }),
+      stop: () => Promise.resolve(false),
+      history: () => Promise.resolve([]),
+    });
     await sfn.listen();
     const gate = new Gate('states');
     gate.use(setup);
