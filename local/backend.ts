@@ -28,12 +28,14 @@ import {
   functionArnIn,
   functionSpecFor,
   lastSegment,
+  localMs,
 } from './common';
 import { FunctionError, LocalFunction } from './functions';
 import { Gate, type IamSetup, type Principal, denialMessage, startGateProxy } from './iamGate';
 import { type TaskRunner, lambdaTask, makeInterpreter } from './interpreter';
 import { type Recorded, ofType as ofTypeIn } from './mockProgram';
 import { LocalPoller } from './poller';
+import { compressDefinition } from './waits';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 import type { HistoryEvent } from './executionHistory';
 import type { StackConfig } from '../config';
@@ -161,7 +163,8 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
     const ordered = [...ofType('aws:sqs/queue:Queue')].sort((a, b) => Number(!!a.inputs.redrivePolicy) - Number(!!b.inputs.redrivePolicy));
     for (const q of ordered) {
       const attributes: Record<string, string> = {
-        VisibilityTimeout: String(Math.max(1, Math.round((q.inputs.visibilityTimeoutSeconds ?? 30) / TIME_COMPRESSION))),
+        // SQS counts visibility in whole seconds (fauxqs parses it as an integer): rounded up, never below the compressed value.
+        VisibilityTimeout: String(Math.ceil((q.inputs.visibilityTimeoutSeconds ?? 30) / TIME_COMPRESSION)),
       };
       if (q.inputs.redrivePolicy) {
         const redrive = JSON.parse(q.inputs.redrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number };
@@ -249,8 +252,8 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
     const runner: ExecutionRunner = makeInterpreter(
       {
         definition,
+        interpreted: compressDefinition(definition),
         tasks,
-        retryIntervalMs: Math.round(1000 / TIME_COMPRESSION),
         maxConcurrent: 64,
         ...(keepsHistory ? { history: { roleArn: String(sm.inputs.roleArn ?? ''), region: REGION } } : {}),
       },
@@ -283,7 +286,7 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
           queueUrl: queue.url,
           queueArn,
           batchSize: m.inputs.batchSize ?? 10,
-          batchWindowMs: Math.round(((m.inputs.maximumBatchingWindowInSeconds ?? 0) * 1000) / TIME_COMPRESSION),
+          batchWindowMs: localMs(m.inputs.maximumBatchingWindowInSeconds ?? 0),
           reportBatchItemFailures: (m.inputs.functionResponseTypes ?? []).includes('ReportBatchItemFailures'),
           invoke: (event) => fn.invoke(event),
           concurrency: 2,

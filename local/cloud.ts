@@ -24,6 +24,7 @@ import { type InputsByType, type Recorded, type RecordedOf, ofType } from './moc
 import { ROOT, knownStacks, stackConfig } from './stacks';
 import type { HistoryEvent } from './executionHistory';
 import { type ExecutionOutcome, type ExecutionRunner, LocalStepFunctions } from './stepFunctions';
+import { functionWaits } from './waits';
 import type { StackConfig } from '../config';
 
 export { LocalCloudError, TIME_COMPRESSION };
@@ -322,7 +323,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       },
     });
     say(
-      `  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, at least 1 s)`,
+      `  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, in whole seconds)`,
     );
 
     // Lambda: the functions behind the REST API here, with both their sandboxes started (a first burst of
@@ -344,8 +345,17 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       `  Lambda (worker threads): ${[...functionsByArn.values()].map((f) => f.spec.name).join(', ')} (request path); ${back.functions.join(', ')} (back end, lower OS priority)`,
     );
     say(
-      `  Step Functions (aws-local-stepfunctions): ${back.stateMachine}, endpoint ${sfnProxy.endpoint} (retry pauses ÷${TIME_COMPRESSION})`,
+      `  Step Functions (aws-local-stepfunctions): ${back.stateMachine}, endpoint ${sfnProxy.endpoint} (task timeouts and retry backoff ÷${TIME_COMPRESSION})`,
     );
+    // The waits a user of the local cloud meets, computed from the program (CONTRACT.md: one factor, a 10 s bound).
+    for (const w of functionWaits(s.resources)) {
+      say(
+        `  ${w.name}: timeout ${w.timeoutMs.toFixed(0)} ms, called by ${w.calledBy}` +
+          (w.worstMs === undefined
+            ? ''
+            : `; if every call times out an order waits at most ${(w.worstMs / 1000).toFixed(1)} s (${w.path})`),
+      );
+    }
     say(`  event source mappings: ${back.mappings.join(', ')}`);
     const functionFor = (arnOrUri: string): LocalFunction => {
       const fn = functionsByArn.get(functionArnIn(arnOrUri));

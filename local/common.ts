@@ -6,8 +6,19 @@ import type { LocalFunctionSpec } from './functions';
 import { LOG_LEVELS, type LambdaLogLevel, type LoggingConfig } from './lambdaLogs';
 import { type Recorded, type RecordedOf, ofType } from './mockProgram';
 
-/** Local time runs this many times faster for waits (visibility timeouts, retry pauses, batching windows). */
-export const TIME_COMPRESSION = 60;
+/**
+ * Local time runs this many times faster for every wait, by this one factor (CONTRACT.md, "Local cloud"):
+ * function timeouts, the state machine's task timeouts and retry backoff, SQS visibility timeouts and
+ * batching windows. Counts (attempts, receives) are kept. One factor keeps the rules between the waits
+ * (a queue's visibility at least 6 × its consumer's timeout, a task's timeout just above its function's)
+ * as they are on AWS. 30 puts the slowest path (three fulfillment timeouts, then the DLQ) within the
+ * contract's 10 s and a function's timeout above what a busy host stalls (`local/runningClock.ts`);
+ * `local/waits.ts` computes the waits from the program and `npm start` prints them.
+ */
+export const TIME_COMPRESSION = 30;
+
+/** A wait the program declares in seconds, as local milliseconds. */
+export const localMs = (seconds: number): number => (seconds * 1000) / TIME_COMPRESSION;
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
@@ -81,6 +92,7 @@ export const functionSpecFor = (
     bundleDir: (fn.inputs.code as unknown as { bundleDir: string }).bundleDir,
     handler: fn.inputs.handler ?? '',
     timeoutSeconds: fn.inputs.timeout ?? 3,
+    timeoutMs: localMs(fn.inputs.timeout ?? 3),
     memorySize: fn.inputs.memorySize ?? 128,
     logs: opts.logs,
     background: opts.background,

@@ -4,6 +4,7 @@ import * as readline from 'readline';
 import { Worker } from 'worker_threads';
 import { type LoggingConfig, keepsLogLine } from './lambdaLogs';
 import type { RapidErrorResponse } from './lambdaRuntime';
+import { RunningClock } from './runningClock';
 
 /**
  * A function error as Lambda reports it to the caller: `name` is the error type (what Step Functions
@@ -72,7 +73,13 @@ export interface LocalFunctionSpec {
   /** The handler string, `module.export` within the bundle (Pulumi's CallbackFunction: `__index.handler`). */
   readonly handler: string;
   readonly environment: Record<string, string>;
+  /** The timeout the function declares, in seconds (what its timeout error names). */
   readonly timeoutSeconds: number;
+  /**
+   * How long an invocation may run here, in ms: the declared timeout compressed as every local wait is
+   * (`functionSpecFor`), counted on the thread's {@link RunningClock}. @default timeoutSeconds × 1000
+   */
+  readonly timeoutMs?: number;
   readonly memorySize: number;
   /** Stream the function's stdout (its log lines); when false they are dropped inside the sandbox. Errors on stderr always show. */
   readonly logs: boolean;
@@ -82,7 +89,10 @@ export interface LocalFunctionSpec {
   readonly background: boolean;
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; worker: Worker };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; cancelTimeout: () => void; worker: Worker };
+
+/** The clock of this thread's sandboxes' timeouts: one per thread, as each thread stalls on its own. */
+const clock = new RunningClock();
 
 /** How many sandboxes a local function runs, and how big. */
 export interface SandboxSizing {
@@ -210,14 +220,14 @@ class Sandbox {
   /** Forgets an invocation that has its answer; a retired worker goes once it has answered them all. */
   private settle(id: string, p: Pending): void {
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    p.cancelTimeout();
     if (p.worker !== this.worker && ![...this.pending.values()].some((q) => q.worker === p.worker)) void p.worker.terminate();
   }
 
   private failIn(worker: Worker, error: Error): void {
     for (const [id, p] of this.pending) {
       if (p.worker !== worker) continue;
-      clearTimeout(p.timer);
+      p.cancelTimeout();
       this.pending.delete(id);
       p.reject(error);
     }
@@ -227,18 +237,21 @@ class Sandbox {
   invoke(payload: string): Promise<unknown> {
     const id = randomUUID();
     const { timeoutSeconds } = this.spec;
-    const timeoutMs = timeoutSeconds * 1000;
+    const timeoutMs = this.spec.timeoutMs ?? timeoutSeconds * 1000;
     const worker = this.worker;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const cancelTimeout = clock.after(timeoutMs, () => {
         const p = this.pending.get(id);
         if (!p) return;
         // The first timeout in a worker retires it: new invocations go to a fresh one.
         if (p.worker === this.worker && !this.stopped) this.spawn();
         this.settle(id, p);
-        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, worker });
+        const message = `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
+        // Lambda's platform writes this line to the function's log whatever its log level (shown with --quiet too).
+        this.log(`[${this.spec.name} ${id.slice(0, 8)}] ${id} ${message}`);
+        reject(new FunctionError('Sandbox.Timedout', message));
+      });
+      this.pending.set(id, { resolve, reject, cancelTimeout, worker });
       worker.postMessage({ id, payload, requestId: id, deadline: Date.now() + timeoutMs });
     });
   }

@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { renderGatewayTemplate } from '../../local/gateway';
 import { type Recorded, policyOf, resolve, synth } from './harness';
 import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
+import { LOCAL_BOUND_MS, functionWaits } from '../../local/waits';
 import { type LogLevel, makeLogger } from '../../runtime/log';
 
 type Synth = Awaited<ReturnType<typeof synth>>;
@@ -28,6 +29,19 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(count('aws:sfn/stateMachine:StateMachine')).toBe(1);
       expect(count('aws:lambda/eventSourceMapping:EventSourceMapping')).toBe(2);
       expect(count('aws:apigateway/restApi:RestApi')).toBe(1);
+    });
+
+    it("keeps every wait of the local cloud, compressed, within the contract's local bound", () => {
+      // Given the waits the program declares, compressed by the local cloud's one factor
+      const waits = functionWaits(s.resources);
+      // Then every function has its timeout, and an order waits at most the bound when one function times out every time
+      expect(waits.map((w) => w.name).sort()).toEqual(FUNCTIONS.map((f) => `dofs-${f}`).sort());
+      const over = waits.filter((w) => !(w.timeoutMs > 0) || (w.worstMs ?? 0) > LOCAL_BOUND_MS);
+      expect(over).toEqual([]);
+      // (the longest is fulfillment's: its receives, then the dead-letter queue)
+      expect(waits.find((w) => w.name === 'dofs-fulfillment')?.worstMs).toBeGreaterThan(
+        waits.find((w) => w.name === 'dofs-validator')!.worstMs!,
+      );
     });
 
     it('parents every resource under its component', async () => {
