@@ -25,7 +25,7 @@ const rate = refine(t.number, (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
 const intIn = (min: number, max: number) =>
   refine(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `a whole number from ${min} to ${max}`);
 
-/** Fault injection for one function: the share of invocations (or records) that throw or time out. */
+/** Fault injection for one function: the share of its invocations that time out, and of its invocations (a queue consumer: of its records) that throw. */
 const FunctionFaults = t.exact(t.partial({ errorRate: rate, timeoutRate: rate }));
 const Faults = t.exact(
   t.partial({

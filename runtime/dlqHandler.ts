@@ -83,10 +83,14 @@ export const dlqHandlerFactory = () => {
   const codecs = makeCodecs();
   const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'dead letter is not an order');
   const baseLog = makeLogger('dlq-handler', logLevelOf());
-  const inject = makeFaultInjector(faultsOf());
+  // A timeout is an invocation's (it ends the whole batch), an error a record's: 5% timeouts are 5% of invocations.
+  const { timeoutRate, errorRate } = faultsOf();
+  const injectTimeout = makeFaultInjector({ timeoutRate });
+  const inject = makeFaultInjector({ errorRate });
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    recordDeadLetters(
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    await injectTimeout('dlq-handler');
+    return recordDeadLetters(
       event.Records,
       decode,
     )({
@@ -95,4 +99,5 @@ export const dlqHandlerFactory = () => {
       log: baseLog.with({ requestId: context.awsRequestId }),
       inject,
     });
+  };
 };

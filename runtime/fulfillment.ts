@@ -22,7 +22,7 @@ export interface FulfillmentDeps {
   readonly successRate: number;
   readonly now: () => string;
   readonly log: Logger;
-  /** Fault injection, per record. */
+  /** Fault injection (errors), per record; timeouts are injected per invocation, by the adapter. */
   readonly inject: (where: string) => Promise<void>;
 }
 
@@ -100,10 +100,14 @@ export const fulfillmentFactory = () => {
   const codecs = makeCodecs();
   const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'queue message is not an order');
   const baseLog = makeLogger('fulfillment', logLevelOf());
-  const inject = makeFaultInjector(faultsOf());
+  // A timeout is an invocation's (it ends the whole batch), an error a record's: 5% timeouts are 5% of invocations.
+  const { timeoutRate, errorRate } = faultsOf();
+  const injectTimeout = makeFaultInjector({ timeoutRate });
+  const inject = makeFaultInjector({ errorRate });
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    fulfillBatch(
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    await injectTimeout('fulfillment');
+    return fulfillBatch(
       event.Records,
       decode,
     )({
@@ -113,4 +117,5 @@ export const fulfillmentFactory = () => {
       log: baseLog.with({ requestId: context.awsRequestId }),
       inject,
     });
+  };
 };

@@ -63,10 +63,19 @@ const scanAll = async (db: DynamoDBDocumentClient, table: string) => {
   return items;
 };
 
+/** An item of the orders table, the fields the ledger reads. */
+export interface StoredOrder {
+  readonly orderId: string;
+  readonly status: string;
+  readonly failureReason?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 /** What the system holds once every order is terminal. */
 export interface Ledger {
-  readonly orders: Record<string, any>[];
-  readonly failedRecords: Record<string, any>[];
+  readonly orders: StoredOrder[];
+  readonly failedRecords: { readonly orderId: string }[];
   /** Each queue's visible and in-flight messages, as last seen (both "0" once drained). */
   readonly queues: { QueueUrl: string; visible?: string; inFlight?: string }[];
 }
@@ -79,12 +88,12 @@ export interface Ledger {
  */
 export const readLedger = async (cloud: RunningCloud): Promise<Ledger> => {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.dynamoEndpoint, region: 'eu-west-1', credentials }));
-  const orders = await scanAll(db, 'dofs-orders');
+  const orders = (await scanAll(db, 'dofs-orders')) as StoredOrder[];
   const failedCount = orders.filter((o) => o.status === 'FAILED').length;
-  let failedRecords: Record<string, any>[] = [];
+  let failedRecords: Ledger['failedRecords'] = [];
   await waitUntil(
     () => `a failed-orders record for each of the ${failedCount} FAILED orders (${failedRecords.length} were there)`,
-    async () => (failedRecords = await scanAll(db, 'dofs-failed-orders')).length >= failedCount,
+    async () => (failedRecords = (await scanAll(db, 'dofs-failed-orders')) as Ledger['failedRecords']).length >= failedCount,
     250,
   ).catch(() => undefined); // the test's expectations report what was missing
   const sqs = new SQSClient({ endpoint: cloud.sqsEndpoint, region: 'eu-west-1', credentials });
@@ -137,7 +146,7 @@ export const expectConserved = (ledger: Ledger, accepted: readonly string[], rej
 };
 
 /** Counts of an outcome, for the figures a test prints. */
-export const outcomes = (orders: readonly Record<string, any>[]) => ({
+export const outcomes = (orders: readonly StoredOrder[]) => ({
   FULFILLED: orders.filter((o) => o.status === 'FULFILLED').length,
   REJECTED: orders.filter((o) => o.status === 'REJECTED').length,
   OUT_OF_STOCK: orders.filter((o) => o.failureReason === 'OUT_OF_STOCK').length,
