@@ -7,10 +7,10 @@
  * (p50/p99/max, from its own createdAt and updatedAt) against the contract's local bound.
  * A benchmark: it prints figures; the bound itself is checked from the declared waits by the infra tests.
  */
-import { parseArgs } from 'util';
 import { LOCAL_BOUND_MS } from '../local/waits';
 import { orderBodies, outcomes, postAll, readLedger, waitAllTerminal } from '../tests/support/ledger';
 import { startCloud } from '../tests/support/localCloud';
+import { failWith, parseFlags } from './cli';
 
 const TARGETS = {
   validator: 'dofs-validator',
@@ -20,29 +20,17 @@ const TARGETS = {
 };
 type Target = keyof typeof TARGETS;
 
-const fail = (message: string): never => {
-  process.stderr.write(`chaos: ${message}\n`);
-  process.exit(1);
-};
-
-const flags = (() => {
-  try {
-    return parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        orders: { type: 'string', default: '200' },
-        'timeout-rate': { type: 'string', default: '0.05' },
-        'error-rate': { type: 'string', default: '0' },
-        target: { type: 'string', default: Object.keys(TARGETS).join(',') },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    return fail(
-      `${(e as Error).message.split('\n')[0]}; flags: --orders N --timeout-rate R --error-rate R --target ${Object.keys(TARGETS).join(',')}`,
-    );
-  }
-})();
+const fail = failWith('chaos');
+const flags = parseFlags(
+  'chaos',
+  {
+    orders: { type: 'string', default: '200' },
+    'timeout-rate': { type: 'string', default: '0.05' },
+    'error-rate': { type: 'string', default: '0' },
+    target: { type: 'string', default: Object.keys(TARGETS).join(',') },
+  },
+  `--orders N --timeout-rate R --error-rate R --target ${Object.keys(TARGETS).join(',')}`,
+);
 const rate = (name: string, text: string) => {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)

@@ -9,34 +9,24 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import { parseArgs } from 'util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startCloud } from '../tests/support/localCloud';
+import { failWith, parseFlags } from './cli';
 
 const TARGETS = { acceptedPerSecond: 100, p99Ms: 100, endToEndPerSecond: 50, peakRssMb: 600 };
 
-const fail = (message: string): never => {
-  process.stderr.write(`load: ${message}\n`);
-  process.exit(1);
-};
-
-const flags = (() => {
-  try {
-    return parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        orders: { type: 'string', default: '2000' },
-        concurrency: { type: 'string', default: '16' },
-        warmup: { type: 'string', default: '0' },
-        stack: { type: 'string', default: 'dev' },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    return fail(`${(e as Error).message}; flags: --orders N --concurrency N --warmup N --stack NAME`);
-  }
-})();
+const fail = failWith('load');
+const flags = parseFlags(
+  'load',
+  {
+    orders: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '16' },
+    warmup: { type: 'string', default: '0' },
+    stack: { type: 'string', default: 'dev' },
+  },
+  '--orders N --concurrency N --warmup N --stack NAME',
+);
 const whole = (name: string, text: string, min: number, max: number) => {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > max) fail(`--${name} '${text}' is not allowed: expected a whole number from ${min} to ${max}`);
