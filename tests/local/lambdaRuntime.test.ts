@@ -89,6 +89,25 @@ const failureOf = (p: Promise<unknown>) =>
     (e: FunctionError) => e,
   );
 
+/** The interpreter of a one-task state machine whose task invokes `fn`: `task` adds to the task state, `states` to the machine. */
+const oneTaskInterpreter = (fn: LocalFunction, task: object, states: object = {}) => {
+  const work = { Type: 'Task', Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn', End: true, ...task };
+  const definition = { StartAt: 'Work', States: { Work: work, ...states } };
+  return makeInterpreter(
+    {
+      definition,
+      tasks: { Work: lambdaTask((e) => fn.invoke(e)) },
+      retryIntervalMs: 1,
+      maxConcurrent: 1,
+    },
+    () => undefined,
+  );
+};
+
+/** Runs one execution of `input`. */
+const runOnce = (interpreter: ReturnType<typeof makeInterpreter>, input: object) =>
+  interpreter.run({ executionArn: 'arn:x', name: 'x', input: JSON.stringify(input) });
+
 describe('errors, as the Node.js runtime forms them (aws-lambda-ric toRapidResponse)', () => {
   it('a native Error: its name is the error type, with its message and stack trace', async () => {
     const e = await failureOf(make().invoke({ key: 'a', throw: 'native', failures: 1 }));
@@ -130,26 +149,8 @@ describe('errors, as the Node.js runtime forms them (aws-lambda-ric toRapidRespo
 });
 
 describe('a function error in the state machine', () => {
-  const definition = {
-    StartAt: 'Work',
-    States: {
-      Work: {
-        Type: 'Task',
-        Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn',
-        Retry: [{ ErrorEquals: ['TransientError'], MaxAttempts: 2 }],
-        End: true,
-      },
-    },
-  };
   const run = (fn: LocalFunction, input: object) =>
-    makeInterpreter(
-      { definition, tasks: { Work: lambdaTask((e) => fn.invoke(e)) }, retryIntervalMs: 1, maxConcurrent: 1 },
-      () => undefined,
-    ).run({
-      executionArn: 'arn:x',
-      name: 'x',
-      input: JSON.stringify(input),
-    });
+    runOnce(oneTaskInterpreter(fn, { Retry: [{ ErrorEquals: ['TransientError'], MaxAttempts: 2 }] }), input);
 
   it('is retried by its error type when the function throws a native Error of that name', async () => {
     expect(await run(make(), { key: 'f', throw: 'native', failures: 2 })).toEqual({ status: 'SUCCEEDED', output: '{"attempts":3}' });
@@ -250,25 +251,12 @@ describe('payload limits', () => {
   });
 
   it('fails a Lambda task whose result is over 256 KiB with States.DataLimitExceeded, which States.ALL does not catch', async () => {
-    const fn = make();
-    const definition = {
-      StartAt: 'Work',
-      States: {
-        Work: {
-          Type: 'Task',
-          Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:test-fn',
-          Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
-          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
-          End: true,
-        },
-        Caught: { Type: 'Succeed' },
-      },
-    };
-    const interpreter = makeInterpreter(
-      { definition, tasks: { Work: lambdaTask((e) => fn.invoke(e)) }, retryIntervalMs: 1, maxConcurrent: 1 },
-      () => undefined,
+    const interpreter = oneTaskInterpreter(
+      make(),
+      { Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }], Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }] },
+      { Caught: { Type: 'Succeed' } },
     );
-    const execute = (bytes: number) => interpreter.run({ executionArn: 'arn:x', name: 'x', input: JSON.stringify({ bytes }) });
+    const execute = (bytes: number) => runOnce(interpreter, { bytes });
     expect(await execute(STATE_DATA_LIMIT_BYTES + 1)).toEqual({
       status: 'FAILED',
       error: 'States.DataLimitExceeded',
