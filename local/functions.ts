@@ -4,7 +4,7 @@ import * as readline from 'readline';
 import { Worker } from 'worker_threads';
 import { type LoggingConfig, keepsLogLine } from './lambdaLogs';
 import type { RapidErrorResponse } from './lambdaRuntime';
-import { RunningClock } from './runningClock';
+import { threadClock as clock } from './runningClock';
 
 /**
  * A function error as Lambda reports it to the caller: `name` is the error type (what Step Functions
@@ -90,9 +90,6 @@ export interface LocalFunctionSpec {
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; cancelTimeout: () => void; worker: Worker };
-
-/** The clock of this thread's sandboxes' timeouts: one per thread, as each thread stalls on its own. */
-const clock = new RunningClock();
 
 /** How many sandboxes a local function runs, and how big. */
 export interface SandboxSizing {

@@ -2,7 +2,6 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import type { Duplex } from 'stream';
-import { localMs } from './common';
 import { InvokeError } from './functions';
 import { type ModelVerdict, ModelValidator } from './modelValidator';
 
@@ -243,9 +242,7 @@ export class LocalGateway {
     try {
       const result = (await Promise.race([
         matched.route.invoke(event),
-        new Promise<typeof timedOut>(
-          (resolve) => (timer = setTimeout(() => resolve(timedOut), localMs(GATEWAY_LIMITS.integrationTimeoutMs / 1000))),
-        ),
+        new Promise<typeof timedOut>((resolve) => (timer = setTimeout(() => resolve(timedOut), GATEWAY_LIMITS.integrationTimeoutMs))),
       ])) as { statusCode?: number; headers?: Record<string, string>; body?: string } | null | typeof timedOut;
       if (result === timedOut) return refuse('INTEGRATION_TIMEOUT', 504, 'Endpoint request timed out', { resourcePath });
       // A proxy response without a status is "Malformed Lambda proxy response": 502
@@ -263,7 +260,7 @@ export class LocalGateway {
           ? refuse('REQUEST_TOO_LARGE', 413, 'Request Too Long', { resourcePath })
           : refuse('DEFAULT_5XX', 500, 'Internal server error', { resourcePath });
       }
-      // The function failed, or hit its own timeout (10 s, below the integration's 29 s; both compressed here): a 502 (same page).
+      // The function failed, or hit its own timeout (10 s, below the integration's 29 s): a 502 (same page).
       return refuse('DEFAULT_5XX', 502, 'Internal server error', { resourcePath });
     } finally {
       clearTimeout(timer);

@@ -1,6 +1,7 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { ExecutionHistory, type TaskTarget, taskTargetOf } from './executionHistory';
 import { FunctionError } from './functions';
+import { threadClock } from './runningClock';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 
 /** The interpreter, for tests: it is installed under local/ (local/package.json), out of their reach. */
@@ -66,6 +67,34 @@ const withDataLimit =
     return result;
   };
 
+/**
+ * `run` under the Task's TimeoutSeconds, counted on this thread's {@link threadClock} rather than the
+ * interpreter's wall-clock timer: the back end runs at a lower priority, and on a busy host a compressed
+ * timeout of a second or two on the wall clock would time out tasks that were only not scheduled. The
+ * error is the interpreter's own: `States.Timeout`, with no cause (AWS gives it none). Unlike AWS, a
+ * `States.TaskFailed` rule would match it here; no rule in the program names `States.TaskFailed`.
+ */
+const withTimeout =
+  (timeoutMs: number, run: TaskRunner): TaskRunner =>
+  (input: never) =>
+    new Promise((resolve, reject) => {
+      const cancel = threadClock.after(timeoutMs, () => reject(Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' })));
+      run(input).then(
+        (v) => (cancel(), resolve(v)),
+        (e: unknown) => (cancel(), reject(e as Error)),
+      );
+    });
+
+/** The interpreter's own TimeoutSeconds for a Task whose timeout {@link withTimeout} keeps: out of reach (23 days, under setTimeout's 2^31 ms). */
+const UNREACHED_TIMEOUT_SECONDS = 2_000_000;
+
+/** A Task's TimeoutSeconds when it sets none (Task state reference, state-task.html). */
+const TASK_TIMEOUT_DEFAULT_SECONDS = 60;
+
+/** Validates a definition as the interpreter does (asl-validator, paths, ARNs): throws on the first problem. */
+const validated = (definition: InterpreterSpec['definition']): StateMachine =>
+  new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+
 export interface InterpreterSpec {
   readonly definition: { readonly States: Record<string, StateDefinition> };
   /** One runner per Task state name. */
@@ -106,9 +135,17 @@ interface Live {
  * task it was running is not interrupted (nor is a Lambda invocation on AWS), its result is dropped.
  */
 export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => void): ExecutionRunner => {
-  const declared = new StateMachine(spec.definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  validated(spec.definition);
+  // Task timeouts are kept by withTimeout, from the definition as it is run; the interpreter's are put out of reach.
+  const interpreted = spec.interpreted ?? spec.definition;
+  const timeoutsKept = Object.fromEntries(
+    Object.entries(interpreted.States).map(([name, state]) => [
+      name,
+      state.Type === 'Task' ? { ...state, TimeoutSeconds: UNREACHED_TIMEOUT_SECONDS } : state,
+    ]),
+  );
   // The compressed copy has fractions of a second where the declared definition has whole ones: it was validated as declared.
-  const machine = spec.interpreted ? new StateMachine(spec.interpreted as never, { validationOptions: { noValidate: true } }) : declared;
+  const machine = new StateMachine({ ...interpreted, States: timeoutsKept } as never, { validationOptions: { noValidate: true } });
   const retryIntervalOverrides: Record<string, number> = {};
   const targets: Record<string, TaskTarget> = {};
   for (const [name, state] of Object.entries(spec.definition.States)) {
@@ -137,6 +174,15 @@ export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => vo
         },
       ]),
     );
+  /** Runners under their Task's timeout, outside the recording: a timed-out attempt has no result, and its history says TimedOut. */
+  const timed = (runners: Record<string, TaskRunner>) =>
+    Object.fromEntries(
+      Object.entries(runners).map(([name, run]) => [
+        name,
+        withTimeout((interpreted.States[name]?.TimeoutSeconds ?? TASK_TIMEOUT_DEFAULT_SECONDS) * 1000, run),
+      ]),
+    );
+  const untracked = timed(tasks);
   const histories = new Map<string, ExecutionHistory>();
   const live = new Map<string, Live>();
   let running = 0;
@@ -145,7 +191,7 @@ export const makeInterpreter = (spec: InterpreterSpec, log: (line: string) => vo
   const interpret = async ({ executionArn, name, input }: ExecutionRequest, state: Live): Promise<ExecutionOutcome> => {
     const { history } = state;
     const execution = machine.run(JSON.parse(input) as never, {
-      overrides: { taskResourceLocalHandlers: (history ? recorded(history) : tasks) as never, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: (history ? timed(recorded(history)) : untracked) as never, retryIntervalOverrides },
       context: {
         Execution: { Id: executionArn, Name: name },
         State: {

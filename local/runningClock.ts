@@ -66,3 +66,6 @@ export class RunningClock {
     this.interval = undefined;
   }
 }
+
+/** This thread's clock (a module is loaded once per thread): what the sandboxes' and the tasks' timeouts count on. */
+export const threadClock = new RunningClock();
