@@ -58,8 +58,33 @@ export const validateBatching = (
       ]
     : [];
 
-/** Visibility timeout for a consumer timeout: AWS advises at least 6× the function timeout. */
+/**
+ * A queue's visibility timeout for its consumer's timeout: "at least six times the configuration timeout
+ * on your function. The extra time allows Lambda to retry if your function is throttled while processing
+ * a previous batch" (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). Lambda
+ * itself refuses a mapping whose function timeout exceeds the visibility timeout (same page).
+ */
 export const visibilityTimeoutFor = (functionTimeoutSeconds: number): number => 6 * functionTimeoutSeconds;
+
+/**
+ * The visibility rule of one queue and its consumer, as a problem naming both (empty if none): checked on
+ * every stack by the infra tests, from the declared resources.
+ */
+export const visibilityProblems = (
+  queue: string,
+  visibilityTimeoutSeconds: number,
+  fn: string,
+  functionTimeoutSeconds: number,
+): string[] =>
+  visibilityTimeoutSeconds >= visibilityTimeoutFor(functionTimeoutSeconds)
+    ? []
+    : [
+        `queue ${queue}: visibility timeout ${visibilityTimeoutSeconds} s is below 6 × the timeout of its consumer ${fn} ` +
+          `(${functionTimeoutSeconds} s): at least ${visibilityTimeoutFor(functionTimeoutSeconds)} s`,
+      ];
+
+/** The dlq-handler's timeout, seconds. */
+export const DLQ_HANDLER_TIMEOUT_SECONDS = 10;
 
 /**
  * The orders queue and its dead-letter queue, both SSE-encrypted and TLS-only; the fulfillment function
@@ -79,7 +104,11 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
 
     this.deadLetterQueue = new aws.sqs.Queue(
       `${name}-dlq`,
-      { sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 },
+      {
+        sqsManagedSseEnabled: true,
+        visibilityTimeoutSeconds: visibilityTimeoutFor(DLQ_HANDLER_TIMEOUT_SECONDS),
+        messageRetentionSeconds: 14 * 24 * 3600,
+      },
       { parent: this },
     );
     this.queue = new aws.sqs.Queue(
@@ -130,7 +159,7 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
         description: 'DOFS dlq-handler: records orders whose fulfillment failed for good',
         statements: [...args.store.grantWrite('outcome'), ...this.grantConsume(this.deadLetterQueue)],
         environment: tableEnv,
-        timeout: 10,
+        timeout: DLQ_HANDLER_TIMEOUT_SECONDS,
         memorySize: 256,
         faults: args.faults?.dlqHandler,
       },

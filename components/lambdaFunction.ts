@@ -121,7 +121,7 @@ export class InlineFunction<H extends Handler> extends pulumi.ComponentResource 
       },
       { parent: this, dependsOn: [this.policy, this.logGroup] },
     );
-    this.ref = lambdaFn<H>(this.function.arn);
+    this.ref = lambdaFn<H>(this.function.arn, args.timeout);
     this.registerOutputs({ functionArn: this.function.arn, roleArn: this.role.arn });
   }
 }

@@ -11,6 +11,9 @@ import { ROLE_PATH, type Statement, assumeRolePolicy, policyDocument } from './p
 import { orderWorkflow } from './workflow';
 
 /** The workflow's settings when the stack config does not set them. */
+/** The workflow functions' timeouts, seconds; each task times out just after its function (the builder derives it). */
+export const FUNCTION_TIMEOUTS = { validator: 5, storeOrder: 10 } as const;
+
 export const ORCHESTRATOR_DEFAULTS: Required<Pick<OrchestratorArgs, 'workflowType' | 'workflowLogLevel'>> = {
   workflowType: 'STANDARD',
   workflowLogLevel: 'ERROR',
@@ -51,7 +54,7 @@ export class Orchestrator extends pulumi.ComponentResource {
         description: 'DOFS validator: the ValidateOrder task, tier-2 business rules',
         statements: [],
         environment: {},
-        timeout: 5,
+        timeout: FUNCTION_TIMEOUTS.validator,
         memorySize: 256,
         faults: args.faults?.validator,
       },
@@ -65,7 +68,7 @@ export class Orchestrator extends pulumi.ComponentResource {
         description: 'DOFS store-order: the StoreOrder task, ACCEPTED to PENDING, idempotent',
         statements: [...args.store.grantRead(), ...args.store.grantWrite('workflow')],
         environment: tableEnv,
-        timeout: 10,
+        timeout: FUNCTION_TIMEOUTS.storeOrder,
         memorySize: 256,
         faults: args.faults?.storeOrder,
       },

@@ -35,7 +35,7 @@ import { Gate, type IamSetup, type Principal, denialMessage, startGateProxy } fr
 import { type TaskRunner, lambdaTask, makeInterpreter } from './interpreter';
 import { type Recorded, ofType as ofTypeIn } from './mockProgram';
 import { LocalPoller } from './poller';
-import { compressDefinition } from './waits';
+import { compressDefinition, visibilityRefusal } from './waits';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 import type { HistoryEvent } from './executionHistory';
 import type { StackConfig } from '../config';
@@ -159,7 +159,7 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
     );
 
     // SQS: same redrive, visibility timeouts compressed. Dead-letter queues first, so that redrive policies can name them.
-    const queues = new Map<string, { url: string; arn: string }>();
+    const queues = new Map<string, { url: string; arn: string; visibilityTimeoutSeconds: number }>();
     const ordered = [...ofType('aws:sqs/queue:Queue')].sort((a, b) => Number(!!a.inputs.redrivePolicy) - Number(!!b.inputs.redrivePolicy));
     for (const q of ordered) {
       const attributes: Record<string, string> = {
@@ -173,7 +173,11 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
         attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: redrive.maxReceiveCount });
       }
       const created = fauxqs.createQueue(q.name, { attributes, region: REGION });
-      queues.set(q.name, { url: created.queueUrl, arn: created.queueArn });
+      queues.set(q.name, {
+        url: created.queueUrl,
+        arn: created.queueArn,
+        visibilityTimeoutSeconds: q.inputs.visibilityTimeoutSeconds ?? 30,
+      });
     }
 
     // Lambda: the back-end functions, at the lower priority of this thread.
@@ -267,6 +271,8 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
       const queue = queues.get(lastSegment(queueArn));
       if (!queue) throw new LocalCloudError(`mapping ${m.name}: no local queue for its eventSourceArn '${queueArn}'`);
       const fn = functionFor(m.inputs.functionName);
+      const refusal = visibilityRefusal(m.name, queue.visibilityTimeoutSeconds, fn.spec.timeoutSeconds);
+      if (refusal) throw new LocalCloudError(refusal);
       // Lambda polls with the function's execution role, and refuses the mapping if the role cannot.
       const role = principal(setup.iam.functions[fn.spec.arn]);
       for (const action of MAPPING_ACTIONS) {

@@ -150,3 +150,15 @@ export const functionWaits = (resources: readonly Recorded[]): FunctionWait[] =>
   }
   return [...waits.values()];
 };
+
+/**
+ * Lambda's refusal of an event source mapping whose function timeout exceeds its queue's visibility
+ * timeout ("Lambda validates this requirement when you create or update an event source mapping",
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), in the words of its
+ * InvalidParameterValueException; undefined if it takes it. The back end refuses to start such a mapping.
+ */
+export const visibilityRefusal = (mapping: string, visibilityTimeoutSeconds: number, functionTimeoutSeconds: number): string | undefined =>
+  functionTimeoutSeconds > visibilityTimeoutSeconds
+    ? `mapping ${mapping}: InvalidParameterValueException: Queue visibility timeout: ${visibilityTimeoutSeconds} seconds is less than ` +
+      `Function timeout: ${functionTimeoutSeconds} seconds (Lambda refuses the mapping, so pulumi up fails)`
+    : undefined;

@@ -1,10 +1,11 @@
 import { ChoiceState } from './choice';
-import { ERROR_NAMES } from './errors';
+import { ERROR_NAMES, LAMBDA_TIMEOUT_AND_SERVICE_ERRORS } from './errors';
+import { LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS, LambdaTask } from './integrations/lambda';
 import { StateFactory } from './factory';
 import { type RetryDefaults, DEFAULT_RETRY } from './retry';
 import type { State, StateOwner } from './state';
 import { Task } from './task';
-import { Workflow } from './workflow';
+import { DEFAULT_EXECUTION_TIMEOUT_SECONDS, Workflow } from './workflow';
 
 /** Thrown by `build()` with every problem `validate()` found. */
 export class WorkflowValidationError extends Error {
@@ -16,7 +17,7 @@ export class WorkflowValidationError extends Error {
 
 export interface WorkflowProps {
   readonly comment?: string;
-  /** Execution timeout. @default 300 */
+  /** Execution timeout. @default DEFAULT_EXECUTION_TIMEOUT_SECONDS (300) */
   readonly timeoutSeconds?: number;
   /** The retry policy every rule starts from. Set once, here. @default DEFAULT_RETRY */
   readonly defaultRetry?: Partial<RetryDefaults>;
@@ -82,6 +83,15 @@ export class WorkflowBuilder<Start> implements StateOwner {
     const canEnd = statesThatCanEnd(reached);
     for (const s of reached) {
       if (!canEnd.has(s)) problems.push(`state '${s.name}' has no path to a terminal state (Succeed, Fail or End)`);
+      if (s instanceof LambdaTask) problems.push(...lambdaTimeoutProblems(s));
+    }
+    const timeout = this.props.timeoutSeconds ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS;
+    const worst = worstPath(start);
+    if (worst && worst.seconds > timeout) {
+      problems.push(
+        `the execution's TimeoutSeconds ${timeout} is shorter than its worst case, ${worst.seconds} s when every task on ` +
+          `${worst.states.join(' → ')} times out after all its retries: such an execution would end TIMED_OUT, with no Catch to run`,
+      );
     }
     return problems;
   }
@@ -154,4 +164,65 @@ const statesThatCanEnd = (states: Set<State<any, unknown>>): Set<State<any, unkn
     }
   }
   return canEnd;
+};
+
+/**
+ * A Lambda task's timeout is just above its function's: above it, so that the function's own timeout
+ * (Sandbox.Timedout, with its log line) ends a slow invocation, not States.Timeout; at most
+ * LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS above, so that a hung Invoke is given up soon. If it retries at all,
+ * it retries timeouts and the Lambda service's errors.
+ */
+const lambdaTimeoutProblems = (task: LambdaTask<any, unknown>): string[] => {
+  const problems: string[] = [];
+  const t = task.timeoutSeconds();
+  const f = task.functionTimeoutSeconds;
+  if (!(t > f) || t > f + LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS) {
+    problems.push(
+      `state '${task.name}': TimeoutSeconds ${t} must be above its function's timeout of ${f} s and at most ` +
+        `${LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS} s more (${f + 1}-${f + LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS})`,
+    );
+  }
+  const rules = task.retryRules();
+  const retried = new Set(rules.flatMap((r) => r.errors as readonly string[]));
+  const missing = LAMBDA_TIMEOUT_AND_SERVICE_ERRORS.filter((e) => !retried.has(e));
+  if (rules.length > 0 && !retried.has('States.ALL') && missing.length > 0) {
+    problems.push(
+      `state '${task.name}': Retry does not name ${missing.join(', ')}: a timeout or a Lambda service error would fail the state at once`,
+    );
+  }
+  return problems;
+};
+
+/** The longest a task can take when every attempt times out: attempts × TimeoutSeconds + the longest backoff before each retry. */
+const taskWorstSeconds = (task: Task<any, unknown>): number => {
+  let total = task.timeoutSeconds();
+  for (const r of task.retryRules()) {
+    for (let i = 0; i < r.maxAttempts; i++)
+      total += task.timeoutSeconds() + Math.min(r.intervalSeconds * r.backoffRate ** i, r.maxDelaySeconds);
+  }
+  return total;
+};
+
+/** The path from `start` whose tasks take longest when each times out after all its retries; undefined if the graph has a cycle (no bound). */
+const worstPath = (start: State<any, unknown>): { seconds: number; states: string[] } | undefined => {
+  const memo = new Map<State<any, unknown>, { seconds: number; states: string[] }>();
+  const visiting = new Set<State<any, unknown>>();
+  const walk = (s: State<any, unknown>): { seconds: number; states: string[] } | undefined => {
+    const known = memo.get(s);
+    if (known) return known;
+    if (visiting.has(s)) return undefined;
+    visiting.add(s);
+    let longest = { seconds: 0, states: [] as string[] };
+    for (const e of s.edges()) {
+      const rest = walk(e.to);
+      if (!rest) return undefined;
+      if (rest.seconds > longest.seconds) longest = rest;
+    }
+    visiting.delete(s);
+    const own = s instanceof Task ? taskWorstSeconds(s) : 0;
+    const result = { seconds: own + longest.seconds, states: [s.name, ...longest.states] };
+    memo.set(s, result);
+    return result;
+  };
+  return walk(start);
 };

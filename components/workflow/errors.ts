@@ -17,8 +17,16 @@ export const STATES_ERROR_NAMES = [
 ] as const;
 export type StatesErrorName = (typeof STATES_ERROR_NAMES)[number];
 
-/** Errors raised by Step Functions' service integrations that the workflow handles by name. */
+/**
+ * Errors raised by Step Functions' service integrations, and by Lambda for a function, that the workflow
+ * handles by name. A function timeout reaches Step Functions as `Sandbox.Timedout`, the error type Lambda
+ * gives it, or as `Lambda.Unknown` ("Unhandled errors in Lambda are reported as Lambda.Unknown ... These
+ * include out-of-memory errors and function timeouts", and the Lambda service exceptions listed there:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+ */
 export const SERVICE_ERROR_NAMES = [
+  'Sandbox.Timedout',
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -44,21 +52,31 @@ export type ErrorName = RuntimeErrorName | StatesErrorName | ServiceErrorName;
  */
 export type ErrorList = readonly ['States.ALL'] | readonly Exclude<ErrorName, 'States.ALL'>[];
 
-/** What a Lambda task retries by default: our transient errors and the Lambda service's own. */
-export const TRANSIENT_LAMBDA_ERRORS = [
-  'TransientError',
+/**
+ * What a Lambda task must retry (`validate()` checks every Lambda task that retries at all): a timeout,
+ * the function's (Sandbox.Timedout, Lambda.Unknown) or the task's (States.Timeout), and the Lambda
+ * service's own errors (bp-lambda-serviceexception.html, above).
+ */
+export const LAMBDA_TIMEOUT_AND_SERVICE_ERRORS = [
+  'Sandbox.Timedout',
+  'Lambda.Unknown',
+  'States.Timeout',
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
-  'States.Timeout',
 ] as const satisfies ErrorList;
 
-/** What a DynamoDB integration retries: throttling and server errors, never a failed condition. */
+/** What a Lambda task retries by default: our transient errors, timeouts and the Lambda service's errors. */
+export const TRANSIENT_LAMBDA_ERRORS = ['TransientError', ...LAMBDA_TIMEOUT_AND_SERVICE_ERRORS] as const satisfies ErrorList;
+
+/** What a DynamoDB integration retries: throttling, server errors and a call past its timeout, never a failed condition. */
 export const TRANSIENT_DYNAMODB_ERRORS = [
   'DynamoDB.ProvisionedThroughputExceededException',
   'DynamoDB.ThrottlingException',
   'DynamoDB.InternalServerErrorException',
+  'States.Timeout',
 ] as const satisfies ErrorList;
 
 /** What an SQS integration retries. */

@@ -4,6 +4,13 @@ import type { ApplyResultPath, ResultPath } from './paths';
 import type { RetryRule } from './retry';
 import { type Edge, type State, type StateOwner, type Target, Chainable, connect } from './state';
 
+/**
+ * A service integration task's TimeoutSeconds (DynamoDB, SQS): one call that answers in milliseconds.
+ * Short, so that the workflow's worst case (every task timing out after all its retries) stays within the
+ * execution's TimeoutSeconds, which EXPRESS caps at 300 s (`validate()` checks it).
+ */
+export const SERVICE_TASK_TIMEOUT_SECONDS = 5;
+
 /** What a `Catch` rule places at its `ResultPath`. */
 export interface CaughtError {
   readonly Error: string;
@@ -22,7 +29,7 @@ export interface TaskProps<P extends ResultPath> {
   readonly resultPath?: P;
   /** Retry rules; `false` for none. @default one rule for the task kind's transient errors, default policy */
   readonly retry?: readonly RetryRule[] | false;
-  /** @default 60 */
+  /** @default a Lambda task: its function's timeout + LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS; a service integration: SERVICE_TASK_TIMEOUT_SECONDS */
   readonly timeoutSeconds?: number;
   readonly comment?: string;
 }
@@ -41,6 +48,16 @@ export abstract class Task<I, O> extends Chainable<I, O> {
   ) {
     super(owner, name, props.comment);
     this.retriers = props.retry === false ? [] : (props.retry ?? [{ errors: defaultRetryErrors }]);
+  }
+
+  /** TimeoutSeconds as rendered. */
+  timeoutSeconds(): number {
+    return this.props.timeoutSeconds ?? this.defaultTimeoutSeconds();
+  }
+
+  /** TimeoutSeconds when the props set none. */
+  protected defaultTimeoutSeconds(): number {
+    return SERVICE_TASK_TIMEOUT_SECONDS;
   }
 
   /** The retry rules as rendered, with the workflow's defaults filled in. */
@@ -86,7 +103,7 @@ export abstract class Task<I, O> extends Chainable<I, O> {
     const asl: AslObject = {
       ...this.base(),
       ...this.resource(),
-      TimeoutSeconds: this.props.timeoutSeconds ?? 60,
+      TimeoutSeconds: this.timeoutSeconds(),
     };
     if (this.props.resultPath !== undefined) asl.ResultPath = this.props.resultPath;
     const retry = this.retryRules();

@@ -2,6 +2,9 @@ import { type AslObject, LOG_DELIVERY_ACTIONS, type PolicyStatement } from './as
 import type { WorkflowProps } from './builder';
 import type { Edge, State } from './state';
 
+/** An execution's TimeoutSeconds unless set: EXPRESS executions run at most 5 minutes (Step Functions service quotas). */
+export const DEFAULT_EXECUTION_TIMEOUT_SECONDS = 300;
+
 /** Options of `render()`: statements for the features the state machine resource turns on. */
 export interface RenderOptions {
   /** Add the CloudWatch Logs delivery actions (AWS requires `Resource: *` for them). */
@@ -28,7 +31,11 @@ export class Workflow<Start> {
   render(options: RenderOptions = {}): RenderedWorkflow {
     const States: AslObject = {};
     for (const s of this.inOrder()) States[s.name] = s.toAsl();
-    const definition: AslObject = { StartAt: this.start.name, States, TimeoutSeconds: this.props.timeoutSeconds ?? 300 };
+    const definition: AslObject = {
+      StartAt: this.start.name,
+      States,
+      TimeoutSeconds: this.props.timeoutSeconds ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS,
+    };
     if (this.props.comment !== undefined) definition.Comment = this.props.comment;
     return {
       definition,

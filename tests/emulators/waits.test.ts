@@ -4,7 +4,7 @@
  */
 import { TIME_COMPRESSION } from '../../local/common';
 import { RunningClock } from '../../local/runningClock';
-import { compressDefinition } from '../../local/waits';
+import { compressDefinition, visibilityRefusal } from '../../local/waits';
 
 describe('RunningClock', () => {
   const fakeClock = () => {
@@ -96,5 +96,15 @@ describe('compressDefinition', () => {
     expect(c.TimeoutSeconds).toBe(300);
     // and the declared definition is left as it was
     expect(definition.States.Work.TimeoutSeconds).toBe(17);
+  });
+});
+
+describe('visibilityRefusal', () => {
+  it('refuses a mapping whose function may run longer than its queue hides a message, as Lambda does', () => {
+    expect(visibilityRefusal('m', 30, 60)).toBe(
+      'mapping m: InvalidParameterValueException: Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds ' +
+        '(Lambda refuses the mapping, so pulumi up fails)',
+    );
+    expect(visibilityRefusal('m', 60, 60)).toBeUndefined();
   });
 });

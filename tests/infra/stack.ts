@@ -3,6 +3,8 @@ import { renderGatewayTemplate } from '../../local/gateway';
 import { type Recorded, policyOf, resolve, synth } from './harness';
 import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
 import { LOCAL_BOUND_MS, functionWaits } from '../../local/waits';
+import { visibilityProblems } from '../../components/fulfillmentQueue';
+import { LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS, LAMBDA_TIMEOUT_AND_SERVICE_ERRORS } from '../../components/workflow';
 import { type LogLevel, makeLogger } from '../../runtime/log';
 
 type Synth = Awaited<ReturnType<typeof synth>>;
@@ -29,6 +31,44 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(count('aws:sfn/stateMachine:StateMachine')).toBe(1);
       expect(count('aws:lambda/eventSourceMapping:EventSourceMapping')).toBe(2);
       expect(count('aws:apigateway/restApi:RestApi')).toBe(1);
+    });
+
+    it('sets every timeout as AWS wants it: visibility 6 × the consumer, each task just above its function, timeouts retried', () => {
+      const fns = s.ofType('aws:lambda/function:Function');
+      const fnNamed = (arnOrName: string) => fns.find((f) => arnOrName === f.name || arnOrName.endsWith(`:function:${f.name}`))!;
+      const queues = s.ofType('aws:sqs/queue:Queue');
+      const problems: string[] = [];
+      // each queue and its consumer
+      for (const m of s.ofType('aws:lambda/eventSourceMapping:EventSourceMapping')) {
+        const queue = queues.find((q) => String(m.inputs.eventSourceArn).endsWith(`:${q.name}`))!;
+        const fn = fnNamed(String(m.inputs.functionName));
+        problems.push(...visibilityProblems(queue.name, queue.inputs.visibilityTimeoutSeconds ?? 30, fn.name, fn.inputs.timeout ?? 3));
+      }
+      // each Lambda task and its function
+      const definition = JSON.parse(s.ofType('aws:sfn/stateMachine:StateMachine')[0].inputs.definition) as {
+        States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number; Retry?: { ErrorEquals: string[] }[] }>;
+      };
+      const lambdaTasks = Object.entries(definition.States).filter(([, st]) => st.Type === 'Task' && st.Resource?.includes(':function:'));
+      expect(lambdaTasks.map(([name]) => name).sort()).toEqual(['StoreOrder', 'ValidateOrder']);
+      for (const [name, st] of lambdaTasks) {
+        const f = fnNamed(st.Resource!).inputs.timeout ?? 3;
+        const t = st.TimeoutSeconds ?? 60;
+        if (!(t > f && t <= f + LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS))
+          problems.push(`${name}: TimeoutSeconds ${t} for a function timeout of ${f} s`);
+        const retried = (st.Retry ?? []).flatMap((r) => r.ErrorEquals);
+        const missing = LAMBDA_TIMEOUT_AND_SERVICE_ERRORS.filter((e) => !retried.includes(e));
+        if (missing.length > 0) problems.push(`${name}: Retry lacks ${missing.join(', ')}`);
+      }
+      // the API's function answers before API Gateway's integration timeout (29 s unless set)
+      const integration = s.ofType('aws:apigateway/integration:Integration')[0];
+      const apiFn = fnNamed(
+        String(integration.inputs.uri)
+          .replace(/\/invocations$/, '')
+          .split('/functions/')[1] ?? '',
+      );
+      if ((apiFn.inputs.timeout ?? 3) * 1000 >= (integration.inputs.timeoutMilliseconds ?? 29_000))
+        problems.push(`${apiFn.name}: timeout not below the integration's`);
+      expect(problems).toEqual([]);
     });
 
     it("keeps every wait of the local cloud, compressed, within the contract's local bound", () => {

@@ -1,4 +1,13 @@
-import { type ErrorList, type StateFactory, WorkflowBuilder, WorkflowValidationError, fragment, lambdaFn } from '../../components/workflow';
+import {
+  type ErrorList,
+  LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS,
+  type StateFactory,
+  TRANSIENT_LAMBDA_ERRORS,
+  WorkflowBuilder,
+  WorkflowValidationError,
+  fragment,
+  lambdaFn,
+} from '../../components/workflow';
 
 type In = { orderId: string; n: number; ok: boolean };
 const echo = lambdaFn<(i: In) => Promise<In>>('arn:aws:lambda:eu-west-1:1:function:echo');
@@ -102,11 +111,71 @@ describe('WorkflowBuilder.validate', () => {
 
   it('applies the default retry policy once, with per-rule overrides', () => {
     const wf = new WorkflowBuilder<In>({ defaultRetry: { maxDelaySeconds: 5 } });
-    const a = wf.start().lambda('A', { fn: echo, retry: [{ errors: ['TransientError'], maxAttempts: 6 }] });
+    const a = wf.start().lambda('A', { fn: echo, retry: [{ errors: TRANSIENT_LAMBDA_ERRORS, maxAttempts: 6 }] });
     const asl = wf.build(a).render().definition.States as Record<string, { Retry: unknown[] }>;
     expect(asl.A.Retry).toEqual([
-      { ErrorEquals: ['TransientError'], IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' },
+      {
+        ErrorEquals: [...TRANSIENT_LAMBDA_ERRORS],
+        IntervalSeconds: 1,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        MaxDelaySeconds: 5,
+        JitterStrategy: 'FULL',
+      },
     ]);
+  });
+
+  describe('timeouts', () => {
+    const fn10 = lambdaFn<(i: In) => Promise<In>>('arn:aws:lambda:eu-west-1:1:function:ten', 10);
+
+    it("renders a Lambda task's TimeoutSeconds just above its function's timeout", () => {
+      const wf = new WorkflowBuilder<In>();
+      const a = wf.start().lambda('A', { fn: fn10 });
+      const states = wf.build(a).render().definition.States as Record<string, { TimeoutSeconds: number }>;
+      expect(states.A.TimeoutSeconds).toBe(10 + LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS);
+    });
+
+    it("reports a Lambda task's TimeoutSeconds at or below its function's timeout, or far above it", () => {
+      for (const timeoutSeconds of [5, 10, 10 + LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS + 1]) {
+        const wf = new WorkflowBuilder<In>();
+        const a = wf.start().lambda('A', { fn: fn10, timeoutSeconds });
+        expect(wf.validate(a)).toEqual([
+          `state 'A': TimeoutSeconds ${timeoutSeconds} must be above its function's timeout of 10 s and at most ${LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS} s more (11-22)`,
+        ]);
+      }
+      const wf = new WorkflowBuilder<In>();
+      expect(wf.validate(wf.start().lambda('A', { fn: fn10, timeoutSeconds: 11 }))).toEqual([]);
+    });
+
+    it('reports a Lambda task that retries, but not timeouts and the Lambda service errors', () => {
+      const wf = new WorkflowBuilder<In>();
+      const a = wf.start().lambda('A', { fn: fn10, retry: [{ errors: ['TransientError', 'States.Timeout', 'Lambda.ServiceException'] }] });
+      expect(wf.validate(a)).toEqual([
+        "state 'A': Retry does not name Sandbox.Timedout, Lambda.Unknown, Lambda.ClientExecutionTimeoutException, Lambda.AWSLambdaException, " +
+          'Lambda.SdkClientException, Lambda.TooManyRequestsException: a timeout or a Lambda service error would fail the state at once',
+      ]);
+      // a task that retries nothing, or everything, is left to its author
+      const none = new WorkflowBuilder<In>();
+      expect(none.validate(none.start().lambda('A', { fn: fn10, retry: false }))).toEqual([]);
+      const all = new WorkflowBuilder<In>();
+      expect(all.validate(all.start().lambda('A', { fn: fn10, retry: [{ errors: ['States.ALL'] }] }))).toEqual([]);
+    });
+
+    it('reports an execution TimeoutSeconds below the worst case of its longest path, and names the path', () => {
+      // Given two tasks of 22 s each, retried 3 times with 1 + 2 + 4 s of backoff: 2 × (4 × 22 + 7) = 190 s
+      const build = (timeoutSeconds: number) => {
+        const wf = new WorkflowBuilder<In>({ timeoutSeconds });
+        const a = wf.start().lambda('A', { fn: fn10 });
+        return { wf, a, b: a.next().lambda('B', { fn: fn10 }) };
+      };
+      const short = build(189);
+      expect(short.wf.validate(short.a)).toEqual([
+        "the execution's TimeoutSeconds 189 is shorter than its worst case, 190 s when every task on A → B times out after all its retries: " +
+          'such an execution would end TIMED_OUT, with no Catch to run',
+      ]);
+      const enough = build(190);
+      expect(enough.wf.validate(enough.a)).toEqual([]);
+    });
   });
 
   it('renders a Fail with both error and errorPath as a problem', () => {

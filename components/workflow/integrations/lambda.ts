@@ -24,6 +24,8 @@ declare const handlerTypes: unique symbol;
  */
 export interface LambdaFn<In, Out> {
   readonly arn: pulumi.Input<string>;
+  /** The function's timeout, seconds: a task that invokes it times out just after it (see {@link LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS}). */
+  readonly timeoutSeconds: number;
   /** Phantom (never set at run time): the handler's types. */
   readonly [handlerTypes]: (event: In) => Promise<Out>;
 }
@@ -35,7 +37,20 @@ export type LambdaFnOf<H extends Handler> = LambdaFn<EventOf<H>, ResultOf<H>>;
  * A reference to the function at `arn`, typed by its handler `H`. The one place a type is claimed for an
  * ARN: `InlineFunction` calls it with the handler its factory returns; tests call it for fakes.
  */
-export const lambdaFn = <H extends Handler>(arn: pulumi.Input<string>): LambdaFnOf<H> => ({ arn }) as LambdaFnOf<H>;
+export const lambdaFn = <H extends Handler>(arn: pulumi.Input<string>, timeoutSeconds = LAMBDA_DEFAULT_TIMEOUT_SECONDS): LambdaFnOf<H> =>
+  ({ arn, timeoutSeconds }) as LambdaFnOf<H>;
+
+/** Lambda's default function timeout ("Configure Lambda function timeout", configuration-timeout.html). */
+export const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+
+/**
+ * How far a Lambda task's TimeoutSeconds sits above its function's timeout. The function's timeout does
+ * not count its environment's Init phase, which may take up to 10 s ("Init phase ... is limited to 10
+ * seconds", https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html), while the
+ * task's does; 2 s more for the Invoke call itself. So a slow cold start is not cut off as States.Timeout,
+ * and a hung Invoke is given up soon after the function could have answered.
+ */
+export const LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS = 12;
 
 /**
  * Invokes a Lambda function with the plain-ARN task form: the state input is the event and the
@@ -53,6 +68,13 @@ export class LambdaTask<I, O> extends Task<I, O> {
   }
   protected resource(): AslObject {
     return { Resource: this.fn.arn };
+  }
+  /** The invoked function's timeout, seconds. */
+  get functionTimeoutSeconds(): number {
+    return this.fn.timeoutSeconds;
+  }
+  protected defaultTimeoutSeconds(): number {
+    return this.fn.timeoutSeconds + LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS;
   }
   policyStatements(): PolicyStatement[] {
     return [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.fn.arn] }];
