@@ -7,8 +7,9 @@
  * garbage collection, a burst at higher priority). Measured on the wall clock, such a stall would time out
  * an invocation that was not slow at all, only not running, and nothing on AWS corresponds to it: a
  * Lambda timeout measures an execution environment that has its own share of CPU. So the clock ticks
- * every `tickMs` and counts at most `maxStepMs` for a tick: while the thread runs, it keeps wall time to
- * within a tick; across a stall it counts a few milliseconds. A timeout here therefore fires no sooner
+ * every `tickMs` and counts at most `maxStepMs` (by default one tick) for a tick: while the thread runs,
+ * it keeps wall time to within a tick; across a stall it counts one tick, so a starved thread's clock
+ * slows with it. A timeout here therefore fires no sooner
  * than on the wall clock, and later only by the stalls.
  */
 export class RunningClock {
@@ -19,7 +20,7 @@ export class RunningClock {
 
   constructor(
     private readonly tickMs = 10,
-    private readonly maxStepMs = 4 * tickMs,
+    private readonly maxStepMs = tickMs,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.last = now();
