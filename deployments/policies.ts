@@ -120,7 +120,16 @@ export const deployPolicy = (account: string, region: string) => {
     {
       Sid: 'EventSourceMappings',
       Effect: 'Allow',
-      Action: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping', 'lambda:DeleteEventSourceMapping'],
+      // @pulumi/aws 7 tags mappings and reads their tags back: without the three tag actions on the mapping's
+      // ARN the first refresh is AccessDenied (tests/deployments/providerCalls.test.ts).
+      Action: [
+        'lambda:GetEventSourceMapping',
+        'lambda:UpdateEventSourceMapping',
+        'lambda:DeleteEventSourceMapping',
+        'lambda:ListTags',
+        'lambda:TagResource',
+        'lambda:UntagResource',
+      ],
       Resource: arn('lambda', 'event-source-mapping:*'),
     },
     {
@@ -145,6 +154,15 @@ export const deployPolicy = (account: string, region: string) => {
         'states:ListTagsForResource',
       ],
       Resource: arn('states', 'stateMachine:dofs-*'),
+    },
+    {
+      // The provider validates a definition when it plans a state machine (hashicorp/terraform-provider-aws#39472,
+      // so every @pulumi/aws 7). The action has no resource type: AWS requires "*". It only reads the
+      // definition it is given.
+      Sid: 'StateMachineDefinitions',
+      Effect: 'Allow',
+      Action: ['states:ValidateStateMachineDefinition'],
+      Resource: '*',
     },
     {
       Sid: 'LogGroups',

