@@ -208,6 +208,32 @@ export const deployPolicy = (account: string, region: string) => {
       Resource: arn('cloudwatch', 'alarm:dofs-*'),
     },
     {
+      // The alarm topic's key (components/alarms.ts): created, read, rotated, tagged and scheduled for
+      // deletion by the provider. A key's ARN carries a generated id, so the account and region scope it.
+      Sid: 'AlarmTopicKey',
+      Effect: 'Allow',
+      Action: [
+        'kms:DescribeKey',
+        'kms:GetKeyPolicy',
+        'kms:PutKeyPolicy',
+        'kms:GetKeyRotationStatus',
+        'kms:EnableKeyRotation',
+        'kms:UpdateKeyDescription',
+        'kms:ListResourceTags',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:ScheduleKeyDeletion',
+      ],
+      Resource: arn('kms', 'key/*'),
+    },
+    {
+      // CreateKey has no resource type: AWS requires "*".
+      Sid: 'NewAlarmTopicKey',
+      Effect: 'Allow',
+      Action: ['kms:CreateKey'],
+      Resource: '*',
+    },
+    {
       Sid: 'AlarmTopic',
       Effect: 'Allow',
       Action: [

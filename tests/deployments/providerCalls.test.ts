@@ -4,6 +4,7 @@
  * as the local cloud's gate uses it). A missing grant is AccessDenied on the first `pulumi up`.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { alarmTopicKeyPolicy } from '../../components/alarms';
 import { deployPolicy } from '../../deployments/policies';
 
 const ACCOUNT = '123456789012';
@@ -19,6 +20,8 @@ const decide = async (action: string, resource: string) => {
         contextVariables: {},
       },
       identityPolicies: [{ name: 'deploy', policy: deployPolicy(ACCOUNT, REGION) }],
+      // A KMS key's own policy must let IAM policies decide (KMS denies otherwise): the alarm key's does.
+      ...(resource.startsWith('arn:aws:kms:') ? { resourcePolicy: alarmTopicKeyPolicy(ACCOUNT) } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },
@@ -40,6 +43,10 @@ describe('the deploy role allows the provider calls no resource names', () => {
     ['lambda:ListTags', `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:3f1c6a2e-0d4b-4c1e-9a57-1b2c3d4e5f60`],
     ['lambda:TagResource', `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:3f1c6a2e-0d4b-4c1e-9a57-1b2c3d4e5f60`],
     ['lambda:UntagResource', `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:3f1c6a2e-0d4b-4c1e-9a57-1b2c3d4e5f60`],
+    // The alarm topic's own key (components/alarms.ts): CreateKey has no resource type; the rest act on the key.
+    ['kms:CreateKey', '*'],
+    ['kms:GetKeyPolicy', `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
+    ['kms:ScheduleKeyDeletion', `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
   ])('%s on %s', async (action, resource) => {
     expect(await decide(action, resource)).toBe('Allowed');
   });

@@ -4,7 +4,19 @@ describeStack('staging', (s) => {
   it('subscribes alarmEmail to an encrypted topic that every alarm notifies', () => {
     const topic = s().ofType('aws:sns/topic:Topic');
     expect(topic).toHaveLength(1);
-    expect(topic[0].inputs.kmsMasterKeyId).toBe('alias/aws/sns');
+    // with a key of its own whose policy lets CloudWatch publish (alias/aws/sns cannot)
+    const keys = s().ofType('aws:kms/key:Key');
+    expect(keys).toHaveLength(1);
+    expect(topic[0].inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:/);
+    const policy = JSON.parse(keys[0].inputs.policy);
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+      }),
+    );
+    expect(keys[0].inputs.enableKeyRotation).toBe(true);
     expect(s().ofType('aws:sns/topicSubscription:TopicSubscription')[0].inputs).toMatchObject({
       protocol: 'email',
       endpoint: 'platform-oncall@example.com',
