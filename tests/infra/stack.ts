@@ -174,7 +174,6 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         'dynamodb:GetItem': [orders],
         'dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:DeleteItem': [orders],
         'states:StartExecution': ['arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow'],
-        'states:DescribeExecution': ['arn:aws:states:eu-west-1:123456789012:execution:dofs-workflow:*'],
         ...logs('api-handler'),
         ...xray,
       });
