@@ -123,6 +123,16 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
     );
     this.tlsOnly(`${name}-orders`, this.queue);
     this.tlsOnly(`${name}-dlq`, this.deadLetterQueue);
+    // Only the orders queue may use the DLQ as its dead-letter queue (by default any queue of the account
+    // may). A resource of its own: on the DLQ itself it would make the two queues refer to each other.
+    new aws.sqs.RedriveAllowPolicy(
+      `${name}-dlq-redrive-allow`,
+      {
+        queueUrl: this.deadLetterQueue.url,
+        redriveAllowPolicy: pulumi.jsonStringify({ redrivePermission: 'byQueue', sourceQueueArns: [this.queue.arn] }),
+      },
+      { parent: this },
+    );
 
     const tableEnv = { ORDERS_TABLE: args.store.orders.name, FAILED_ORDERS_TABLE: args.store.failedOrders.name };
     this.fulfillment = new InlineFunction(

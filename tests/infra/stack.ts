@@ -207,6 +207,13 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:123456789012:dofs-dlq',
         maxReceiveCount: s.config.maxReceiveCount,
       });
+      // and only the orders queue may dead-letter into the DLQ
+      const [allow] = s.ofType('aws:sqs/redriveAllowPolicy:RedriveAllowPolicy');
+      expect(allow.inputs.queueUrl).toMatch(/\/dofs-dlq$/);
+      expect(JSON.parse(allow.inputs.redriveAllowPolicy)).toEqual({
+        redrivePermission: 'byQueue',
+        sourceQueueArns: ['arn:aws:sqs:eu-west-1:123456789012:dofs-orders'],
+      });
       const fulfillment = s.named('aws:lambda/function:Function', 'dofs-fulfillment');
       expect(orders.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * fulfillment.inputs.timeout);
       for (const p of s.ofType('aws:sqs/queuePolicy:QueuePolicy')) {
