@@ -96,7 +96,6 @@ export class InlineFunction<H extends Handler> extends pulumi.ComponentResource 
     const environment: Record<string, pulumi.Input<string>> = {
       ...args.environment,
       LOG_LEVEL: args.logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
     };
     if (args.faults !== undefined) environment.DOFS_FAULTS = JSON.stringify(args.faults);
     this.function = new aws.lambda.CallbackFunction(

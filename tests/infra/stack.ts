@@ -288,6 +288,10 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(definition.States.SendToQueue.Parameters.QueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dofs-orders');
     });
 
+    it('asks no function for source maps (its bundle carries none: --enable-source-maps would only slow every stack trace)', () => {
+      for (const fn of s.ofType('aws:lambda/function:Function')) expect(fn.inputs.environment.variables.NODE_OPTIONS).toBeUndefined();
+    });
+
     it("keeps every function's metric lines through Lambda's log-level filtering, and its own lines at the stack's logLevel", () => {
       for (const fn of s.ofType('aws:lambda/function:Function')) {
         const level = fn.inputs.environment.variables.LOG_LEVEL as LogLevel;
