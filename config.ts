@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { decodeKeys, show } from './configKeys';
-import { FULFILLMENT_QUEUE_DEFAULTS, validateBatching } from './components/fulfillmentQueue';
+import { API_GATEWAY_ACCOUNT_MODES } from './components/apiGatewayAccount';
+import { FULFILLMENT_QUEUE_DEFAULTS, MAPPING_MAX_CONCURRENCY, validateBatching } from './components/fulfillmentQueue';
 import { FUNCTION_DEFAULTS } from './components/lambdaFunction';
 import { ORCHESTRATOR_DEFAULTS } from './components/orchestrator';
 import { ORDER_API_DEFAULTS, validateThrottling } from './components/orderApi';
@@ -48,6 +49,7 @@ const fields = {
   fulfillmentBatchSize: intIn(1, 100),
   fulfillmentBatchWindowSeconds: intIn(0, 300),
   fulfillmentTimeoutSeconds: intIn(3, 900),
+  fulfillmentMaxConcurrency: intIn(MAPPING_MAX_CONCURRENCY.min, MAPPING_MAX_CONCURRENCY.max),
   logRetentionDays: refine(
     t.number,
     (n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n),
@@ -61,6 +63,9 @@ const fields = {
   alarmEmail: refine(t.string, (s) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s), 'an e-mail address'),
   pointInTimeRecovery: t.boolean,
   deletionProtection: t.boolean,
+  apiGatewayAccount: t.keyof(
+    Object.fromEntries(API_GATEWAY_ACCOUNT_MODES.map((m) => [m, null])) as Record<(typeof API_GATEWAY_ACCOUNT_MODES)[number], null>,
+  ),
   faults: Faults,
 };
 type Fields = typeof fields;
@@ -81,6 +86,7 @@ export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'faults'> = {
   fulfillmentBatchSize: FULFILLMENT_QUEUE_DEFAULTS.batchSize,
   fulfillmentBatchWindowSeconds: FULFILLMENT_QUEUE_DEFAULTS.batchWindowSeconds,
   fulfillmentTimeoutSeconds: FULFILLMENT_QUEUE_DEFAULTS.fulfillmentTimeoutSeconds,
+  fulfillmentMaxConcurrency: FULFILLMENT_QUEUE_DEFAULTS.maxConcurrency,
   logRetentionDays: FUNCTION_DEFAULTS.logRetentionDays,
   logLevel: FUNCTION_DEFAULTS.logLevel,
   workflowLogLevel: ORCHESTRATOR_DEFAULTS.workflowLogLevel,
@@ -89,6 +95,7 @@ export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'faults'> = {
   apiThrottleBurstLimit: ORDER_API_DEFAULTS.throttleBurstLimit,
   pointInTimeRecovery: ORDER_STORE_DEFAULTS.pointInTimeRecovery,
   deletionProtection: ORDER_STORE_DEFAULTS.deletionProtection,
+  apiGatewayAccount: 'existing',
 };
 
 /** Stacks on which fault injection is refused. */

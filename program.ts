@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { type StackConfig, decodeConfig } from './config';
 import { Alarms } from './components/alarms';
+import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { FulfillmentQueue } from './components/fulfillmentQueue';
 import { Orchestrator } from './components/orchestrator';
 import { OrderApi } from './components/orderApi';
@@ -21,7 +22,14 @@ export const createDofs = (
   config: StackConfig,
   name = 'dofs',
 ): DofsOutputs & {
-  components: { store: OrderStore; queue: FulfillmentQueue; orchestrator: Orchestrator; api: OrderApi; alarms: Alarms };
+  components: {
+    store: OrderStore;
+    queue: FulfillmentQueue;
+    orchestrator: Orchestrator;
+    api: OrderApi;
+    alarms: Alarms;
+    account: ApiGatewayAccount;
+  };
 } => {
   const functions = { logRetentionDays: config.logRetentionDays, logLevel: config.logLevel, tracing: config.tracing };
   const store = new OrderStore(name, { pointInTimeRecovery: config.pointInTimeRecovery, deletionProtection: config.deletionProtection });
@@ -33,6 +41,7 @@ export const createDofs = (
     batchSize: config.fulfillmentBatchSize,
     batchWindowSeconds: config.fulfillmentBatchWindowSeconds,
     fulfillmentTimeoutSeconds: config.fulfillmentTimeoutSeconds,
+    maxConcurrency: config.fulfillmentMaxConcurrency,
     faults: config.faults,
   });
   const orchestrator = new Orchestrator(name, {
@@ -43,12 +52,14 @@ export const createDofs = (
     workflowLogLevel: config.workflowLogLevel,
     faults: config.faults,
   });
+  const account = new ApiGatewayAccount(name, { mode: config.apiGatewayAccount, configKey: 'dofs:apiGatewayAccount' });
   const api = new OrderApi(name, {
     ...functions,
     store,
     orchestrator,
     throttleRateLimit: config.apiThrottleRateLimit,
     throttleBurstLimit: config.apiThrottleBurstLimit,
+    stageDependsOn: account.ready,
     faults: config.faults,
   });
   const alarms = new Alarms(name, {
@@ -63,7 +74,7 @@ export const createDofs = (
     },
   });
   return {
-    components: { store, queue, orchestrator, api, alarms },
+    components: { store, queue, orchestrator, api, alarms, account },
     apiUrl: api.url,
     ordersTableName: store.orders.name,
     failedOrdersTableName: store.failedOrders.name,

@@ -21,16 +21,32 @@ export interface FulfillmentQueueArgs extends FunctionSettings {
   readonly batchWindowSeconds?: number;
   /** Fulfillment function timeout; the visibility timeout is 6× this. @default FULFILLMENT_QUEUE_DEFAULTS.fulfillmentTimeoutSeconds (10) */
   readonly fulfillmentTimeoutSeconds?: number;
+  /**
+   * Most fulfillment invocations at once (the mapping's `maximumConcurrency`, 2-1000), so that a full queue
+   * cannot take the account's concurrency from the api-handler. @default FULFILLMENT_QUEUE_DEFAULTS.maxConcurrency (5)
+   */
+  readonly maxConcurrency?: number;
   /** Fault injection per function (test stacks only). */
   readonly faults?: { fulfillment?: object; dlqHandler?: object };
 }
+
+/**
+ * Bounds on an SQS event source mapping's `ScalingConfig.MaximumConcurrency`: 2 to 1000
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html). It bounds the consumer without
+ * reserving concurrency: reserved concurrency is taken from the account's pool, and on a fresh account
+ * (a concurrency quota as low as 10, of which 10 must stay unreserved) reserving any fails the deploy.
+ */
+export const MAPPING_MAX_CONCURRENCY = { min: 2, max: 1000 } as const;
+
+/** The dlq-handler's bound: it writes one record per message, never a burst worth more. */
+export const DLQ_HANDLER_MAX_CONCURRENCY = 2;
 
 /** The defaults of {@link FulfillmentQueueArgs}; the stack config's defaults come from here. */
 export const FULFILLMENT_QUEUE_DEFAULTS: Readonly<
   Required<
     Pick<
       FulfillmentQueueArgs,
-      'fulfillmentSuccessRate' | 'maxReceiveCount' | 'batchSize' | 'batchWindowSeconds' | 'fulfillmentTimeoutSeconds'
+      'fulfillmentSuccessRate' | 'maxReceiveCount' | 'batchSize' | 'batchWindowSeconds' | 'fulfillmentTimeoutSeconds' | 'maxConcurrency'
     >
   >
 > = {
@@ -39,6 +55,7 @@ export const FULFILLMENT_QUEUE_DEFAULTS: Readonly<
   batchSize: 10,
   batchWindowSeconds: 1,
   fulfillmentTimeoutSeconds: 10,
+  maxConcurrency: 5,
 };
 
 /**
@@ -157,6 +174,7 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
         batchSize: a.batchSize,
         maximumBatchingWindowInSeconds: a.batchWindowSeconds,
         functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: a.maxConcurrency },
       },
       { parent: this, dependsOn: [this.fulfillment] },
     );
@@ -182,6 +200,7 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
         functionName: this.dlqHandler.function.arn,
         batchSize: 10,
         functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: DLQ_HANDLER_MAX_CONCURRENCY },
       },
       { parent: this, dependsOn: [this.dlqHandler] },
     );

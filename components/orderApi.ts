@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { apiHandlerFactory } from '../runtime/apiHandler';
+import * as random from '@pulumi/random';
+import { ORDER_ID_KEY_MIN_BYTES, apiHandlerFactory } from '../runtime/apiHandler';
 import { codecs } from '../runtime/codecs';
 import { orderRequestSchema } from '../runtime/schema';
 import { type ArgNames, ownNames, withDefaults } from './defaults';
@@ -17,6 +18,8 @@ export interface OrderApiArgs extends FunctionSettings {
   readonly throttleBurstLimit?: number;
   /** @default ORDER_API_DEFAULTS.stageName ('v1') */
   readonly stageName?: string;
+  /** What the stage waits for: the API Gateway account's CloudWatch role, which access logging needs. */
+  readonly stageDependsOn?: pulumi.Input<pulumi.Resource[]>;
   readonly faults?: { apiHandler?: object };
 }
 
@@ -108,6 +111,12 @@ export class OrderApi extends pulumi.ComponentResource {
   readonly apiHandler: InlineFunction<ReturnType<typeof apiHandlerFactory>>;
   readonly stage: aws.apigateway.Stage;
   readonly url: pulumi.Output<string>;
+  /**
+   * The stack's order-id key (base64, a Pulumi secret): the HMAC key that turns an Idempotency-Key into an
+   * order id. Generated once, when the stack is created, and kept in the stack's state: nothing replaces it
+   * (no keepers, a fixed length), so a replay after any later deploy finds the same order.
+   */
+  readonly orderIdKey: pulumi.Output<string>;
 
   constructor(name: string, args: OrderApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:OrderApi', name, {}, opts);
@@ -115,6 +124,9 @@ export class OrderApi extends pulumi.ComponentResource {
     const problems = validateThrottling(a);
     if (problems.length > 0) throw new Error(`OrderApi '${name}': ${problems.join('; ')}`);
     const { throttleRateLimit: rate, throttleBurstLimit: burst, stageName } = a;
+
+    const key = new random.RandomBytes(`${name}-order-id-key`, { length: ORDER_ID_KEY_MIN_BYTES }, { parent: this });
+    this.orderIdKey = pulumi.secret(key.base64);
 
     this.apiHandler = new InlineFunction(
       `${name}-api-handler`,
@@ -127,6 +139,9 @@ export class OrderApi extends pulumi.ComponentResource {
           ORDERS_TABLE: args.store.orders.name,
           FAILED_ORDERS_TABLE: args.store.failedOrders.name,
           STATE_MACHINE_ARN: args.orchestrator.stateMachine.arn,
+          // A secret in the state and in the function's KMS-encrypted environment; readable by whoever may
+          // call lambda:GetFunctionConfiguration, who may read the orders table anyway.
+          ORDER_ID_KEY: this.orderIdKey,
         },
         timeout: 10,
         memorySize: 512,
@@ -253,7 +268,7 @@ export class OrderApi extends pulumi.ComponentResource {
           }),
         },
       },
-      { parent: this },
+      { parent: this, dependsOn: args.stageDependsOn },
     );
     new aws.apigateway.MethodSettings(
       `${name}-throttling`,

@@ -2,6 +2,7 @@
  * The IAM documents of delivery, as plain functions of plain values: the OIDC trust of a deploy role, and
  * what a deploy role may do. Tests read them without mocks.
  */
+import { PUSH_TO_CLOUDWATCH_LOGS_POLICY } from '../components/apiGatewayAccount';
 import { ROLE_PATH } from '../components/policy';
 import { LOG_DELIVERY_ACTIONS } from '../components/workflow/asl';
 import type { StackName } from './config';
@@ -273,6 +274,22 @@ export const deployPolicy = (account: string, region: string) => {
       Resource: `arn:aws:apigateway:${region}::/tags/*`,
     },
     {
+      // The account's CloudWatch Logs role setting (components/apiGatewayAccount.ts): read in `existing`
+      // mode, set in `managed` mode (GetAccount / UpdateAccount, https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateAccount.html).
+      Sid: 'ApiGatewayAccount',
+      Effect: 'Allow',
+      Action: ['apigateway:GET', 'apigateway:PATCH'],
+      Resource: `arn:aws:apigateway:${region}::/account`,
+    },
+    {
+      // The one managed policy a DOFS role may get: the API Gateway account role's.
+      Sid: 'ApiGatewayAccountRolePolicy',
+      Effect: 'Allow',
+      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: `arn:aws:iam::${account}:role${ROLE_PATH}*`,
+      Condition: { ArnEquals: { 'iam:PolicyARN': PUSH_TO_CLOUDWATCH_LOGS_POLICY } },
+    },
+    {
       Sid: 'DofsRoles',
       Effect: 'Allow',
       Action: [
@@ -298,7 +315,8 @@ export const deployPolicy = (account: string, region: string) => {
       Effect: 'Allow',
       Action: ['iam:PassRole'],
       Resource: `arn:aws:iam::${account}:role${ROLE_PATH}*`,
-      Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'states.amazonaws.com'] } },
+      // apigateway: UpdateAccount passes the account's CloudWatch role.
+      Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'states.amazonaws.com', 'apigateway.amazonaws.com'] } },
     },
   ];
   return { Version: '2012-10-17', Statement: statements };

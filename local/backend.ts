@@ -283,6 +283,17 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
           );
         }
       }
+      const maximumConcurrency = m.inputs.scalingConfig?.maximumConcurrency;
+      if (
+        maximumConcurrency !== undefined &&
+        !(Number.isInteger(maximumConcurrency) && maximumConcurrency >= 2 && maximumConcurrency <= 1000)
+      ) {
+        // API_ScalingConfig: "Minimum value of 2. Maximum value of 1000."
+        throw new LocalCloudError(
+          `mapping ${m.name}: InvalidParameterValueException: ScalingConfig.MaximumConcurrency is ${maximumConcurrency}: expected 2 to 1000 ` +
+            '(https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html)',
+        );
+      }
       const pollerSqs = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: credentialsOf(role) });
       stops.push(() => pollerSqs.destroy());
       const poller = new LocalPoller(
@@ -295,7 +306,9 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
           batchWindowMs: localMs(m.inputs.maximumBatchingWindowInSeconds ?? 0),
           reportBatchItemFailures: (m.inputs.functionResponseTypes ?? []).includes('ReportBatchItemFailures'),
           invoke: (event) => fn.invoke(event),
-          concurrency: 2,
+          // At most the mapping's maximumConcurrency, as Lambda scales SQS pollers
+          // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html); two on this machine.
+          concurrency: Math.min(2, maximumConcurrency ?? 2),
         },
         say,
       );

@@ -64,6 +64,7 @@ const EMULATED = new Set([
   'aws:apigateway/model:Model',
   'aws:apigateway/requestValidator:RequestValidator',
   'aws:apigateway/response:Response',
+  'random:index/randomBytes:RandomBytes',
   'aws:apigateway/stage:Stage',
 ]);
 
@@ -231,9 +232,15 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const bundlesDir = path.join(ROOT, '.dofs', 'run', `${opts.stack}-${process.pid}`);
     stops.push(() => fs.rmSync(bundlesDir, { recursive: true, force: true }));
     // The program run takes most of the start-up and has a process of its own: the emulators start meanwhile.
-    const synthesis = synthInChild(opts.stack, { ...stackConfig(opts.stack), ...opts.config }, bundlesDir);
+    const stackDir = path.join(opts.dataRoot ? path.resolve(opts.dataRoot) : path.join(ROOT, '.dofs'), opts.stack);
+    const dataDir = path.join(stackDir, 'dynamodb');
+    const synthesis = synthInChild(
+      opts.stack,
+      { ...stackConfig(opts.stack), ...opts.config },
+      bundlesDir,
+      opts.persist ? path.join(stackDir, 'random') : undefined,
+    );
     synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
-    const dataDir = path.join(opts.dataRoot ? path.resolve(opts.dataRoot) : path.join(ROOT, '.dofs'), opts.stack, 'dynamodb');
     const [dynamo, backend] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startBackendThread(say, stops)]);
     const s = await synthesis;
 
@@ -392,10 +399,10 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
 
 /** The program's resources and config, from `local/synthProcess.ts` in a child process. */
-const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: string) =>
+const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: string, randomDir: string | undefined) =>
   new Promise<{ resources: Recorded[]; config: StackConfig; ofType: <T extends keyof InputsByType>(type: T) => RecordedOf<T>[] }>(
     (resolve, reject) => {
-      const child = fork(path.join(__dirname, 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir })], {
+      const child = fork(path.join(__dirname, 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir, randomDir })], {
         cwd: ROOT,
         execArgv: ['-r', 'ts-node/register/transpile-only'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

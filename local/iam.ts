@@ -13,6 +13,8 @@ export interface DeclaredRole {
   readonly name: string;
   readonly arn: string;
   readonly policies: { readonly name: string; readonly document: PolicyDocument }[];
+  /** Why the local cloud cannot evaluate this role (an AWS managed policy it has no copy of), if it cannot. */
+  readonly unavailable: string[];
 }
 
 const documentOf = (policy: unknown, where: string): PolicyDocument => {
@@ -38,22 +40,23 @@ export const declaredRoles = (resources: readonly Recorded[]): DeclaredRole[] =>
       return [iamArn('policy', p.inputs.path, name), { name, document: documentOf(p.inputs.policy, `policy ${p.name}`) }];
     }),
   );
-  const managedPolicy = (arn: string, where: string) => {
+  // An AWS managed policy has no local copy: a role that has one cannot be evaluated, which matters only if
+  // a local principal assumes it (`localPrincipals`); the API Gateway account's role is assumed by no one here.
+  const attach = (role: DeclaredRole, arn: string, where: string) => {
     const p = managed.get(arn);
-    if (!p) {
-      throw new LocalCloudError(
+    if (p) role.policies.push(p);
+    else
+      role.unavailable.push(
         `${where}: policy ${arn} is not declared by the program (an AWS managed policy has no local copy), so the local cloud cannot evaluate it; declare the statements the role needs`,
       );
-    }
-    return p;
   };
   const roles = ofType(resources, 'aws:iam/role:Role').map((r) => {
     const name = r.inputs.name ?? r.name;
-    const role: DeclaredRole = { name, arn: iamArn('role', r.inputs.path, name), policies: [] };
+    const role: DeclaredRole = { name, arn: iamArn('role', r.inputs.path, name), policies: [], unavailable: [] };
     for (const p of r.inputs.inlinePolicies ?? []) {
       role.policies.push({ name: p.name ?? 'inline', document: documentOf(p.policy, `role ${name}, inline policy ${p.name}`) });
     }
-    for (const arn of r.inputs.managedPolicyArns ?? []) role.policies.push(managedPolicy(arn, `role ${name}`));
+    for (const arn of r.inputs.managedPolicyArns ?? []) attach(role, arn, `role ${name}`);
     return role;
   });
   const roleNamed = (ref: string, where: string): DeclaredRole => {
@@ -68,7 +71,7 @@ export const declaredRoles = (resources: readonly Recorded[]): DeclaredRole[] =>
     });
   }
   for (const a of ofType(resources, 'aws:iam/rolePolicyAttachment:RolePolicyAttachment')) {
-    roleNamed(a.inputs.role as string, `attachment ${a.name}`).policies.push(managedPolicy(a.inputs.policyArn, `attachment ${a.name}`));
+    attach(roleNamed(a.inputs.role as string, `attachment ${a.name}`), a.inputs.policyArn, `attachment ${a.name}`);
   }
   return roles;
 };
@@ -157,6 +160,7 @@ export const localPrincipals = (resources: readonly Recorded[], revocations: rea
   const roleOf = (arn: string | undefined, who: string) => {
     const role = roles.find((r) => r.arn === arn);
     if (!role) throw new LocalCloudError(`${who}: its role '${arn}' is not declared by the program`);
+    if (role.unavailable.length > 0) throw new LocalCloudError(role.unavailable[0]);
     return role;
   };
   const functions = new Map(

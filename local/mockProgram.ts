@@ -4,6 +4,7 @@
  * serialization tests, the bundle report and the local cloud. Mocks are process-wide: one `synth` per
  * process (or jest file).
  */
+import { randomBytes } from 'crypto';
 import type * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as runtimeSettings from '@pulumi/pulumi/runtime/settings';
@@ -37,7 +38,22 @@ export interface Recorded {
   readonly name: string;
   /** Untyped, for tests that look into any resource; the local cloud reads them through `ofType`. */
   readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The top-level inputs that were Pulumi secrets (their values are in `inputs`, unwrapped). */
+  readonly secretInputs?: readonly string[];
 }
+
+/** How the mock monitor hands over a secret value (@pulumi/pulumi runtime/rpc.ts `specialSigKey`, `specialSecretSig`). */
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+const isSecretValue = (v: unknown): v is { value: unknown } =>
+  v !== null && typeof v === 'object' && (v as Record<string, unknown>)['4dabf18193072939515e22adb298388d'] === SECRET_SIG;
+const unwrapSecrets = (v: unknown): unknown =>
+  isSecretValue(v)
+    ? unwrapSecrets(v.value)
+    : Array.isArray(v)
+      ? v.map(unwrapSecrets)
+      : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype // not an asset or archive
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]))
+        : v;
 
 /** A declared resource of a type the local cloud reads, with the provider's argument types. */
 export interface RecordedOf<T extends keyof InputsByType> {
@@ -72,13 +88,24 @@ const arnFor = (type: string, name: string, inputs: Recorded['inputs']): string 
   return `arn:aws:${service}:eu-west-1:123456789012:${name}`;
 };
 
-export const synth = async (stack: string, raw: Record<string, string> = stackConfig(stack)) => {
+/** What the program's `random.RandomBytes` resources hold: fresh bytes, unless the caller keeps them. */
+export type RandomBytesSource = (name: string, length: number) => Buffer;
+
+export const synth = async (
+  stack: string,
+  raw: Record<string, string> = stackConfig(stack),
+  randomBytesFor: RandomBytesSource = (_, length) => randomBytes(length),
+  /** The API Gateway account's CloudWatch role as `Account.get` reads it; '' for a fresh account. */
+  accountRole = 'arn:aws:iam::123456789012:role/apigateway-cloudwatch',
+) => {
   const resources: Recorded[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const inputs = args.inputs as Recorded['inputs'];
-        resources.push({ type: args.type, name: args.name, inputs });
+        const raw = args.inputs as Record<string, unknown>;
+        const inputs = unwrapSecrets(raw) as Recorded['inputs'];
+        const secretInputs = Object.keys(raw).filter((k) => isSecretValue(raw[k]));
+        resources.push({ type: args.type, name: args.name, inputs, secretInputs });
         const arn = arnFor(args.type, args.name, inputs);
         const state: Record<string, unknown> = { ...inputs, arn, name: (inputs.name as string | undefined) ?? args.name };
         if (args.type === 'aws:sqs/queue:Queue') state.url = `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`;
@@ -88,16 +115,43 @@ export const synth = async (stack: string, raw: Record<string, string> = stackCo
           state.rootResourceId = 'root';
           state.executionArn = `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`;
         }
+        if (args.type === 'random:index/randomBytes:RandomBytes') {
+          // The provider's outputs (pulumi-random randomBytes.ts): the bytes as base64 and hex, both secret.
+          const bytes = randomBytesFor(args.name, Number(inputs.length));
+          Object.assign(state, { base64: bytes.toString('base64'), hex: bytes.toString('hex') });
+        }
+        // A read of the API Gateway account (`Account.get`): the account as `accountRole` says it is set.
+        if (args.type === 'aws:apigateway/account:Account' && args.id !== undefined && args.id !== '')
+          state.cloudwatchRoleArn = accountRole;
         if (args.type === 'aws:apigateway/stage:Stage') state.invokeUrl = `https://api.example.com/${inputs.stageName as string}`;
         // A role's id is its name, as the provider sets it (what a RolePolicy's `role: role.id` then names).
         return { id: args.type === 'aws:iam/role:Role' ? (state.name as string) : `${args.name}-id`, state };
       },
-      call: (args) => args.inputs as Record<string, unknown>,
+      call: (args) => {
+        if (args.token === 'aws:index/getRegion:getRegion') return { region: 'eu-west-1', name: 'eu-west-1', id: 'eu-west-1' };
+        if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity')
+          return { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/dofs', userId: 'AIDA', id: '123456789012' };
+        return args.inputs as Record<string, unknown>;
+      },
     },
     'dofs',
     stack,
     false,
   );
+  // An error thrown in an apply that no input awaits (a failed check) ends a real `pulumi up` through the
+  // runtime's unhandled-rejection handler ("Running program ... failed with an unhandled exception"): the
+  // same here, or the outputs that wait on it would never resolve.
+  let fail: (e: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  process.on('unhandledRejection', fail);
+  try {
+    return await Promise.race([failed, run(stack, raw, resources)]);
+  } finally {
+    process.off('unhandledRejection', fail);
+  }
+};
+
+const run = async (stack: string, raw: Record<string, string>, resources: Recorded[]) => {
   const { decodeConfig } = await import('../config');
   const { createDofs } = await import('../program');
   const config = decodeConfig(raw, stack);

@@ -1,11 +1,11 @@
-import { createHash, randomUUID } from 'crypto';
+import { createHash, createHmac, randomUUID } from 'crypto';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { isLeft } from 'fp-ts/Either';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type WorkflowInput, makeCodecs } from './codecs';
-import { classifyAwsError, idempotencyConflictError, invalidInputError, orderNotFoundError, transientError } from './errors';
+import { classifyAwsError, configError, idempotencyConflictError, invalidInputError, orderNotFoundError, transientError } from './errors';
 import { faultsOf, logLevelOf, readEnv } from './env';
 import { makeFaultInjector } from './faults';
 import { type HttpResponse, answerWithin, errorResponse, json, problemsOf, responseForError } from './http';
@@ -31,6 +31,8 @@ export interface ApiDeps {
   /** StartExecution with name = orderId; an execution of that name that exists already counts as started. */
   readonly startExecution: (input: WorkflowInput) => Promise<void>;
   readonly newId: () => string;
+  /** The order id of an Idempotency-Key: {@link orderIdForKey} under the stack's secret. */
+  readonly idForKey: (key: string) => string;
   readonly now: () => string;
   readonly log: Logger;
   /** Fault injection (tests only): runs first, inside the error mapping, where a real failure would surface. */
@@ -56,10 +58,26 @@ export const canonicalJson = (v: unknown): string =>
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** The order id an Idempotency-Key stands for: a UUID-shaped digest, so replays find the same order. */
-export const orderIdForKey = (key: string): string => {
-  const h = sha256(`dofs-idempotency:${key}`);
+/** The least length of the order-id key, in bytes: HMAC-SHA-256's output length (RFC 2104 section 3). */
+export const ORDER_ID_KEY_MIN_BYTES = 32;
+
+/**
+ * The order id an Idempotency-Key stands for: a UUID-shaped HMAC-SHA-256 of the key under the stack's own
+ * secret (`ORDER_ID_KEY`), so that replays find the same order while knowing a client's keys reveals
+ * nothing: without the secret, the id cannot be computed (CONTRACT.md, Idempotency).
+ */
+export const orderIdForKey = (secret: Buffer, key: string): string => {
+  const h = createHmac('sha256', secret).update(`dofs-idempotency:${key}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+/** ORDER_ID_KEY (base64) as bytes; a short or malformed key is a deployment mistake, refused at start. */
+export const orderIdKeyOf = (base64: string): Buffer => {
+  const bytes = Buffer.from(base64, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || bytes.length < ORDER_ID_KEY_MIN_BYTES) {
+    throw configError(`ORDER_ID_KEY holds ${bytes.length} bytes of base64: expected at least ${ORDER_ID_KEY_MIN_BYTES}`);
+  }
+  return bytes;
 };
 
 const ORDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -109,7 +127,7 @@ export const acceptOrder =
       ]);
     }
     const now = deps.now();
-    const orderId = key === undefined ? deps.newId() : orderIdForKey(key);
+    const orderId = key === undefined ? deps.newId() : deps.idForKey(key);
     const log = deps.log.with({ orderId });
     const record: OrderRecord = {
       orderId,
@@ -202,7 +220,8 @@ export const routeApiRequest =
 
 /** Lambda entry point: one-time setup (clients, codecs, env), then a thin adapter per request. */
 export const apiHandlerFactory = () => {
-  const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE', 'STATE_MACHINE_ARN']);
+  const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE', 'STATE_MACHINE_ARN', 'ORDER_ID_KEY']);
+  const secret = orderIdKeyOf(env.ORDER_ID_KEY);
   const codecs = makeCodecs();
   const baseLog = makeLogger('api-handler', logLevelOf());
   const inject = makeFaultInjector(faultsOf());
@@ -226,6 +245,7 @@ export const apiHandlerFactory = () => {
       tables,
       startExecution,
       newId: randomUUID,
+      idForKey: (key) => orderIdForKey(secret, key),
       now: () => new Date().toISOString(),
       log,
       faults: () => inject('api-handler'),

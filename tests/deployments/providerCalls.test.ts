@@ -10,14 +10,14 @@ import { deployPolicy } from '../../deployments/policies';
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 
-const decide = async (action: string, resource: string) => {
+const decide = async (action: string, resource: string, contextVariables: Record<string, string> = {}) => {
   const result = await runSimulation(
     {
       request: {
         principal: `arn:aws:sts::${ACCOUNT}:assumed-role/dofs-deploy-dev/pulumi`,
         action,
         resource: { resource, accountId: ACCOUNT },
-        contextVariables: {},
+        contextVariables,
       },
       identityPolicies: [{ name: 'deploy', policy: deployPolicy(ACCOUNT, REGION) }],
       // A KMS key's own policy must let IAM policies decide (KMS denies otherwise): the alarm key's does.
@@ -49,6 +49,20 @@ describe('the deploy role allows the provider calls no resource names', () => {
     ['kms:ScheduleKeyDeletion', `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
   ])('%s on %s', async (action, resource) => {
     expect(await decide(action, resource)).toBe('Allowed');
+  });
+
+  // components/apiGatewayAccount.ts: the account's CloudWatch role, read (`existing`) or set (`managed`).
+  const cloudwatchRole = `arn:aws:iam::${ACCOUNT}:role/dofs/dofs-cloudwatch-role-1a2b3c`;
+  it('reads and sets the API Gateway account, attaching only the CloudWatch policy AWS documents', async () => {
+    expect(await decide('apigateway:GET', `arn:aws:apigateway:${REGION}::/account`)).toBe('Allowed');
+    expect(await decide('apigateway:PATCH', `arn:aws:apigateway:${REGION}::/account`)).toBe('Allowed');
+    const policyArn = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
+    expect(await decide('iam:AttachRolePolicy', cloudwatchRole, { 'iam:PolicyARN': policyArn })).toBe('Allowed');
+    expect(
+      await decide('iam:AttachRolePolicy', cloudwatchRole, { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+    ).not.toBe('Allowed');
+    expect(await decide('iam:PassRole', cloudwatchRole, { 'iam:PassedToService': 'apigateway.amazonaws.com' })).toBe('Allowed');
+    expect(await decide('iam:PassRole', cloudwatchRole, { 'iam:PassedToService': 'ec2.amazonaws.com' })).not.toBe('Allowed');
   });
 
   it('and nothing beyond its own account and region (a check that the evaluator can deny)', async () => {

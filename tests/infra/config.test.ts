@@ -73,6 +73,13 @@ describe('stack config', () => {
       'dofs:maxReceiveCount = 2.5 is not allowed: expected a whole number from 1 to 1000',
     ]);
     expect(problemsOf({ 'dofs:tracing': 'yes' })).toEqual([`dofs:tracing = 'yes' is not allowed: expected boolean`]);
+    // Lambda refuses a mapping's maximumConcurrency below 2 (API_ScalingConfig).
+    expect(problemsOf({ 'dofs:fulfillmentMaxConcurrency': '1' })).toEqual([
+      'dofs:fulfillmentMaxConcurrency = 1 is not allowed: expected a whole number from 2 to 1000',
+    ]);
+    expect(problemsOf({ 'dofs:apiGatewayAccount': 'yes' })).toEqual([
+      `dofs:apiGatewayAccount = 'yes' is not allowed: expected "managed" | "existing"`,
+    ]);
   });
 
   it('refuses unknown keys and lists every problem at once', () => {

@@ -123,7 +123,12 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
     });
 
     it('gives every function its own role and never the default *FullAccess policies', () => {
-      expect(s.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toEqual([]);
+      // The one attachment: AWS's own policy for the API Gateway account's CloudWatch role, where this stack sets it.
+      expect(s.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment').map((a) => a.inputs)).toEqual(
+        s.config.apiGatewayAccount === 'managed'
+          ? [{ role: 'dofs-cloudwatch-role', policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs' }]
+          : [],
+      );
       const fns = s.ofType('aws:lambda/function:Function');
       for (const fn of fns) {
         expect(fn.inputs.role).toMatch(/^arn:aws:iam:.*-role$/);
@@ -286,6 +291,46 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(definition.StartAt).toBe('ValidateOrder');
       expect(definition.States.ValidateOrder.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:dofs-validator');
       expect(definition.States.SendToQueue.Parameters.QueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dofs-orders');
+    });
+
+    it('creates the stage only once the API Gateway account has its CloudWatch role: set here, or read and found', () => {
+      const accounts = s.ofType('aws:apigateway/account:Account');
+      expect(accounts).toHaveLength(1);
+      if (s.config.apiGatewayAccount === 'managed') {
+        const role = s.named('aws:iam/role:Role', 'dofs-cloudwatch-role');
+        expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
+        expect(accounts[0].inputs.cloudwatchRoleArn).toBe('arn:aws:iam::123456789012:role/dofs/dofs-cloudwatch-role');
+      } else {
+        // A read (Account.get), not a resource of the stack: no inputs, nothing set.
+        expect(accounts[0].inputs).toEqual({});
+        expect(s.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('dofs-cloudwatch-role');
+      }
+    });
+
+    it('bounds each queue consumer with the mapping maximumConcurrency, reserving none of the account pool', () => {
+      const bounds = Object.fromEntries(
+        s.ofType('aws:lambda/eventSourceMapping:EventSourceMapping').map((m) => [m.name, m.inputs.scalingConfig?.maximumConcurrency]),
+      );
+      expect(bounds).toEqual({ 'dofs-fulfillment-source': s.config.fulfillmentMaxConcurrency, 'dofs-dlq-source': 2 });
+      // Reserved concurrency would come out of the account's pool: on a fresh account (quota 10) it fails the deploy.
+      for (const fn of s.ofType('aws:lambda/function:Function')) expect(fn.inputs.reservedConcurrentExecutions).toBeUndefined();
+    });
+
+    it('keys Idempotency-Key order ids with a secret of its own, made once when the stack is created and never replaced', async () => {
+      const keys = s.ofType('random:index/randomBytes:RandomBytes');
+      expect(keys.map((k) => k.name)).toEqual(['dofs-order-id-key']);
+      // 32 bytes, HMAC-SHA-256's output length; no keepers, so no later input change replaces it.
+      expect(keys[0].inputs).toEqual({ length: 32 });
+      const api = s.named('aws:lambda/function:Function', 'dofs-api-handler');
+      const key = api.inputs.environment.variables.ORDER_ID_KEY as string;
+      expect(Buffer.from(key, 'base64')).toHaveLength(32);
+      expect(key).toBe(await resolve(s.dofs.components.api.orderIdKey));
+      // A secret in the stack's state, the environment that carries it included.
+      expect(await pulumi.isSecret(s.dofs.components.api.orderIdKey)).toBe(true);
+      expect(api.secretInputs).toContain('environment');
+      // Only the api-handler makes order ids.
+      const holders = s.ofType('aws:lambda/function:Function').filter((f) => 'ORDER_ID_KEY' in f.inputs.environment.variables);
+      expect(holders.map((f) => f.name)).toEqual(['dofs-api-handler']);
     });
 
     it('asks no function for source maps (its bundle carries none: --enable-source-maps would only slow every stack trace)', () => {

@@ -347,14 +347,25 @@ describe("the program's roles", () => {
     expect(actionsOf(worker).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'sqs:SendMessage', 'states:StartExecution']);
   });
 
-  it('refuses an AWS managed policy it has no copy of, naming it', () => {
+  it('refuses an AWS managed policy it has no copy of on a role a local principal assumes, naming it', () => {
     const managed = resource('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'basic', {
       role: 'worker-role',
       policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
     });
-    expect(() => declaredRoles([...resources, managed])).toThrow(
+    expect(() => localPrincipals([...resources, managed])).toThrow(
       /arn:aws:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole is not declared/,
     );
+  });
+
+  it("allows one on a role no local principal assumes (the API Gateway account's CloudWatch role)", () => {
+    const accountRole = [
+      resource('aws:iam/role:Role', 'cloudwatch-role', { path: '/dofs/' }),
+      resource('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'cloudwatch', {
+        role: 'cloudwatch-role',
+        policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+      }),
+    ];
+    expect(localPrincipals([...resources, ...accountRole]).functions.size).toBe(1);
   });
 
   it('--revoke takes exactly one action away and keeps the rest of the statement', () => {

@@ -21,7 +21,7 @@ it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and start
   let orderId: string;
   let status: string;
   try {
-    const res = await postOrder(first.url, validOrder);
+    const res = await postOrder(first.url, validOrder, { 'Idempotency-Key': 'persist-1' });
     expect(res.status).toBe(202);
     orderId = res.body.orderId;
     status = (await waitTerminal(first.url, orderId)).status;
@@ -37,6 +37,9 @@ it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and start
     const got = await http(`${second.url}/orders/${orderId}`);
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ orderId, status });
+    // The stack's order-id key is kept too, as `pulumi up` keeps it in the state: a replay finds its order.
+    const replay = await postOrder(second.url, validOrder, { 'Idempotency-Key': 'persist-1' });
+    expect(replay.body).toEqual({ orderId, status: 'ACCEPTED' });
   } finally {
     await second.stop();
   }
@@ -44,6 +47,10 @@ it('keeps orders across a restart with --persist, under DOFS_DATA_DIR, and start
   const ephemeral = await startCloud([]);
   try {
     expect((await http(`${ephemeral.url}/orders/${orderId}`)).status).toBe(404);
+    // A new stack, a new key: the same Idempotency-Key makes another order id.
+    const fresh = await postOrder(ephemeral.url, validOrder, { 'Idempotency-Key': 'persist-1' });
+    expect(fresh.status).toBe(202);
+    expect(fresh.body.orderId).not.toBe(orderId);
   } finally {
     await ephemeral.stop();
   }

@@ -1,4 +1,5 @@
-import { type ApiDeps, MAX_BODY_BYTES, orderIdForKey, routeApiRequest } from '../../runtime/apiHandler';
+import { createHash, randomBytes } from 'crypto';
+import { type ApiDeps, MAX_BODY_BYTES, orderIdForKey, orderIdKeyOf, routeApiRequest } from '../../runtime/apiHandler';
 import { makeCodecs, type WorkflowInput } from '../../runtime/codecs';
 import { transientError } from '../../runtime/errors';
 import { answerWithin, json } from '../../runtime/http';
@@ -18,6 +19,9 @@ beforeAll(async () => {
 afterAll(async () => dynamo.stop());
 
 /** Real tables on dynalite; StartExecution is recorded (or made to fail). */
+/** The stack's order-id key, as RandomBytes generates it (components/orderApi.ts). */
+const SECRET = randomBytes(32);
+
 const world = (startFails = false) => {
   const started: WorkflowInput[] = [];
   const lines: string[] = [];
@@ -28,6 +32,7 @@ const world = (startFails = false) => {
       if (startFails) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
       started.push(input);
     },
+    idForKey: (key) => orderIdForKey(SECRET, key),
     newId: () => `00000000-0000-4000-8000-${String(Date.now() % 1e6).padStart(6, '0')}${String(++n).padStart(6, '0')}`,
     now: () => '2026-11-25T00:00:00.000Z',
     log: makeLogger('api-handler', 'DEBUG', {}, (l) => lines.push(l)),
@@ -41,6 +46,39 @@ const call = async (event: ReturnType<typeof apiEvent>, w = world()) => {
   const res = await routeApiRequest(event, codecs)(w.deps);
   return { ...res, json: JSON.parse(res.body) };
 };
+
+describe('the order id of an Idempotency-Key', () => {
+  const keys = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `order-${i}` : `demo-${i}`));
+  const uuidShaped = (hex: string) =>
+    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+
+  it('is the same for the same key under the same stack secret: replays find their order across deploys', () => {
+    const again = Buffer.from(SECRET.toString('base64'), 'base64'); // as the next deploy reads ORDER_ID_KEY
+    for (const key of keys) expect(orderIdForKey(again, key)).toBe(orderIdForKey(SECRET, key));
+  });
+
+  it('cannot be computed from the key alone: another secret gives other ids, and no plain digest of the key matches', () => {
+    const other = randomBytes(32);
+    for (const key of keys) {
+      const id = orderIdForKey(SECRET, key);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(orderIdForKey(other, key)).not.toBe(id);
+      for (const algorithm of ['sha256', 'sha1', 'md5', 'sha512']) {
+        for (const input of [key, `dofs-idempotency:${key}`]) {
+          expect(uuidShaped(createHash(algorithm).update(input).digest('hex'))).not.toBe(id);
+        }
+      }
+    }
+    // Nor with an empty or all-zero secret: the id depends on the secret's bytes.
+    expect(orderIdForKey(Buffer.alloc(32), keys[0])).not.toBe(orderIdForKey(SECRET, keys[0]));
+  });
+
+  it('refuses an ORDER_ID_KEY that is short or not base64, naming the variable and what is expected', () => {
+    expect(orderIdKeyOf(SECRET.toString('base64'))).toEqual(SECRET);
+    expect(() => orderIdKeyOf(randomBytes(16).toString('base64'))).toThrow('ORDER_ID_KEY holds 16 bytes of base64: expected at least 32');
+    expect(() => orderIdKeyOf('not base64!')).toThrow(/ORDER_ID_KEY .*expected at least 32/);
+  });
+});
 
 describe('POST /orders', () => {
   it('accepts a valid order: 202, Location, ACCEPTED stored, workflow started with name = orderId', async () => {
@@ -117,7 +155,7 @@ describe('POST /orders', () => {
     expect(first.statusCode).toBe(202);
     expect(second.statusCode).toBe(202);
     expect(second.json.orderId).toBe(first.json.orderId);
-    expect(first.json.orderId).toBe(orderIdForKey(headers['Idempotency-Key']));
+    expect(first.json.orderId).toBe(orderIdForKey(SECRET, headers['Idempotency-Key']));
     expect(w.started).toHaveLength(1);
   });
 
@@ -143,7 +181,7 @@ describe('POST /orders', () => {
     const res = await call(post(JSON.stringify(validBody), headers), w);
     expect(res.statusCode).toBe(503);
     expect(res.headers['Retry-After']).toBe('1');
-    expect(await w.deps.tables.get(orderIdForKey(headers['Idempotency-Key']))).toBeUndefined();
+    expect(await w.deps.tables.get(orderIdForKey(SECRET, headers['Idempotency-Key']))).toBeUndefined();
     // The client's retry with the same key now succeeds.
     const retry = world();
     expect((await call(post(JSON.stringify(validBody), headers), retry)).statusCode).toBe(202);

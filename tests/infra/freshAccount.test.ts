@@ -1,0 +1,43 @@
+/**
+ * A stack that relies on the account's API Gateway CloudWatch role (`dofs:apiGatewayAccount: existing`),
+ * run against a fresh account that has none: AWS would refuse the stage ("CloudWatch Logs role ARN must be
+ * set in account settings to enable logging"), so the program stops first, naming the key that fixes it.
+ *
+ * The check fails inside an apply, which ends a real `pulumi up` as an unhandled rejection; jest would
+ * take that for its own failure, so the program runs in a process of its own (local/synthProcess.ts, as
+ * the local cloud runs it).
+ */
+import { fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT, stackConfig } from './harness';
+
+const runProgram = (stack: string, raw: Record<string, string>, accountRole: string) =>
+  new Promise<{ error?: { message: string }; result?: unknown; code: number | null }>((resolve) => {
+    const bundlesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dofs-fresh-'));
+    const child = fork(path.join(ROOT, 'local', 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir, accountRole })], {
+      cwd: ROOT,
+      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    });
+    let message: { error?: { message: string }; result?: unknown } = {};
+    child.on('message', (m) => (message = m as typeof message));
+    child.on('exit', (code) => {
+      fs.rmSync(bundlesDir, { recursive: true, force: true });
+      resolve({ ...message, code });
+    });
+  });
+
+it('stops before creating the stage, naming dofs:apiGatewayAccount, when the account has no CloudWatch role', async () => {
+  const raw = { ...stackConfig('staging'), 'dofs:apiGatewayAccount': 'existing' };
+  const fresh = await runProgram('staging', raw, '');
+  expect(fresh.code).toBe(1);
+  expect(fresh.error?.message).toMatch(
+    /^the API Gateway account in eu-west-1 has no CloudWatch Logs role, .*set dofs:apiGatewayAccount to 'managed'/,
+  );
+  // The same program on an account that has the role runs to its end.
+  const ready = await runProgram('staging', raw, 'arn:aws:iam::123456789012:role/apigateway-cloudwatch');
+  expect(ready.error).toBeUndefined();
+  expect(ready.code).toBe(0);
+});
