@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
@@ -101,6 +102,24 @@ export const gatewayResponseTemplate = (r: Pick<GatewayResponseSpec, 'code' | 'm
     ? `{"error":{"code":${JSON.stringify(r.code)},"message":$context.error.messageString}}`
     : JSON.stringify({ error: { code: r.code, message: r.message } });
 
+/** JSON with sorted keys and no undefined members: the same inputs give the same text. */
+const canonical = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(',')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.entries(v)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
+          .join(',')}}`
+      : JSON.stringify(v);
+
+/**
+ * The digest of one API-shaping resource's inputs (every Output resolved), a value of the deployment's
+ * triggers: any change to any input, in place or not, makes a new deployment.
+ */
+export const shapeDigest = (inputs: unknown): string => createHash('sha256').update(canonical(inputs)).digest('hex');
+
 /**
  * The REST API: `POST /orders` (request validator + the JSON-schema model generated from the
  * OrderRequest codec) and `GET /orders/{orderId}`, both proxied to the api-handler function; a stage
@@ -151,6 +170,12 @@ export class OrderApi extends pulumi.ComponentResource {
     );
     const fn = this.apiHandler.function;
 
+    // The inputs of every resource that shapes what a deployment snapshots, by resource name.
+    const shape: Record<string, object> = {};
+    const track = <A extends object>(resourceName: string, args: A): A => {
+      shape[resourceName] = args;
+      return args;
+    };
     this.api = new aws.apigateway.RestApi(
       `${name}-api`,
       { description: 'DOFS orders API', endpointConfiguration: { types: 'REGIONAL' } },
@@ -158,60 +183,70 @@ export class OrderApi extends pulumi.ComponentResource {
     );
     const model = new aws.apigateway.Model(
       `${name}-order-request`,
-      { restApi: this.api.id, name: 'OrderRequest', contentType: 'application/json', schema: JSON.stringify(orderRequestSchema(codecs)) },
+      track(`${name}-order-request`, {
+        restApi: this.api.id,
+        name: 'OrderRequest',
+        contentType: 'application/json',
+        schema: JSON.stringify(orderRequestSchema(codecs)),
+      }),
       { parent: this },
     );
     const validator = new aws.apigateway.RequestValidator(
       `${name}-validator`,
-      { restApi: this.api.id, name: 'body-and-parameters', validateRequestBody: true, validateRequestParameters: true },
+      track(`${name}-validator`, {
+        restApi: this.api.id,
+        name: 'body-and-parameters',
+        validateRequestBody: true,
+        validateRequestParameters: true,
+      }),
       { parent: this },
     );
     const orders = new aws.apigateway.Resource(
       `${name}-orders`,
-      { restApi: this.api.id, parentId: this.api.rootResourceId, pathPart: 'orders' },
+      track(`${name}-orders`, { restApi: this.api.id, parentId: this.api.rootResourceId, pathPart: 'orders' }),
       { parent: this },
     );
     const order = new aws.apigateway.Resource(
       `${name}-order`,
-      { restApi: this.api.id, parentId: orders.id, pathPart: '{orderId}' },
+      track(`${name}-order`, { restApi: this.api.id, parentId: orders.id, pathPart: '{orderId}' }),
       { parent: this },
     );
 
     const post = new aws.apigateway.Method(
       `${name}-post-orders`,
-      {
+      track(`${name}-post-orders`, {
         restApi: this.api.id,
         resourceId: orders.id,
         httpMethod: 'POST',
         authorization: 'NONE',
         requestValidatorId: validator.id,
         requestModels: { 'application/json': model.name },
-      },
+      }),
       { parent: this },
     );
     const get = new aws.apigateway.Method(
       `${name}-get-order`,
-      {
+      track(`${name}-get-order`, {
         restApi: this.api.id,
         resourceId: order.id,
         httpMethod: 'GET',
         authorization: 'NONE',
         requestValidatorId: validator.id,
         requestParameters: { 'method.request.path.orderId': true },
-      },
+      }),
       { parent: this },
     );
     const integrate = (route: string, method: aws.apigateway.Method, resource: aws.apigateway.Resource) =>
       new aws.apigateway.Integration(
         `${name}-${route}-integration`,
-        {
+        track(`${name}-${route}-integration`, {
           restApi: this.api.id,
           resourceId: resource.id,
           httpMethod: method.httpMethod,
           type: 'AWS_PROXY',
           integrationHttpMethod: 'POST',
           uri: fn.invokeArn,
-        },
+        }),
         { parent: this },
       );
     const integrations = [integrate('post-orders', post, orders), integrate('get-order', get, order)];
@@ -220,12 +255,12 @@ export class OrderApi extends pulumi.ComponentResource {
       (r) =>
         new aws.apigateway.Response(
           `${name}-${r.role}`,
-          {
+          track(`${name}-${r.role}`, {
             restApiId: this.api.id,
             responseType: r.type,
             statusCode: r.statusCode === undefined ? undefined : String(r.statusCode),
             responseTemplates: { 'application/json': gatewayResponseTemplate(r) },
-          },
+          }),
           { parent: this },
         ),
     );
@@ -236,13 +271,8 @@ export class OrderApi extends pulumi.ComponentResource {
         restApi: this.api.id,
         // Redeploy whenever the API's shape changes: a stage serves the snapshot its deployment took, gateway
         // responses included (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html).
-        triggers: {
-          model: model.schema.apply((x) => x ?? ''),
-          gatewayResponses: JSON.stringify(GATEWAY_RESPONSES.map((r) => [r.type, r.statusCode ?? null, gatewayResponseTemplate(r)])),
-          post: post.id,
-          get: get.id,
-          integrations: pulumi.all(integrations.map((i) => i.id)).apply((ids) => ids.join(',')),
-        },
+        // An in-place update keeps a resource's id, so the triggers hash every shaping resource's inputs.
+        triggers: Object.fromEntries(Object.entries(shape).map(([n, inputs]) => [n, pulumi.output(inputs).apply(shapeDigest)])),
       },
       { parent: this, dependsOn: [...integrations, ...responses] },
     );

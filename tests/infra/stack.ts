@@ -4,6 +4,7 @@ import { type Recorded, policyOf, resolve, synth } from './harness';
 import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
 import { LOCAL_BOUND_MS, functionWaits } from '../../local/waits';
 import { visibilityProblems } from '../../components/fulfillmentQueue';
+import { shapeDigest } from '../../components/orderApi';
 import { LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS, LAMBDA_TIMEOUT_AND_SERVICE_ERRORS } from '../../components/workflow';
 import { type LogLevel, makeLogger } from '../../runtime/log';
 
@@ -314,6 +315,27 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(bounds).toEqual({ 'dofs-fulfillment-source': s.config.fulfillmentMaxConcurrency, 'dofs-dlq-source': 2 });
       // Reserved concurrency would come out of the account's pool: on a fresh account (quota 10) it fails the deploy.
       for (const fn of s.ofType('aws:lambda/function:Function')) expect(fn.inputs.reservedConcurrentExecutions).toBeUndefined();
+    });
+
+    it('redeploys the API when any input of any resource that shapes it changes, in place or not', () => {
+      // Every resource a deployment snapshots: methods, integrations, resources, models, validators, gateway responses.
+      const shaping = [
+        'aws:apigateway/method:Method',
+        'aws:apigateway/integration:Integration',
+        'aws:apigateway/resource:Resource',
+        'aws:apigateway/model:Model',
+        'aws:apigateway/requestValidator:RequestValidator',
+        'aws:apigateway/response:Response',
+      ].flatMap((t) => s.ofType(t));
+      const triggers = s.ofType('aws:apigateway/deployment:Deployment')[0].inputs.triggers as Record<string, string>;
+      // One trigger per shaping resource, the digest of exactly the inputs it was declared with.
+      expect(Object.keys(triggers).sort()).toEqual(shaping.map((r) => r.name).sort());
+      for (const r of shaping) expect({ [r.name]: triggers[r.name] }).toEqual({ [r.name]: shapeDigest(r.inputs) });
+      // ...so an in-place change (a template, a required parameter) changes the triggers.
+      const response = shaping.find((r) => r.type === 'aws:apigateway/response:Response')!;
+      const changed = { ...response.inputs, responseTemplates: { 'application/json': '{"error":{"code":"OTHER"}}' } };
+      expect(shapeDigest(changed)).not.toBe(triggers[response.name]);
+      expect(shapeDigest({ ...response.inputs })).toBe(triggers[response.name]);
     });
 
     it('keys Idempotency-Key order ids with a secret of its own, made once when the stack is created and never replaced', async () => {
