@@ -96,6 +96,8 @@ export class InlineFunction<H extends Handler> extends pulumi.ComponentResource 
     const environment: Record<string, pulumi.Input<string>> = {
       ...args.environment,
       LOG_LEVEL: args.logLevel,
+      // A dimension of every metric: stacks sharing an account and the DOFS namespace stay apart.
+      DOFS_STACK: pulumi.getStack(),
     };
     if (args.faults !== undefined) environment.DOFS_FAULTS = JSON.stringify(args.faults);
     this.function = new aws.lambda.CallbackFunction(

@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type WorkflowInput, makeCodecs } from './codecs';
 import { classifyAwsError, configError, idempotencyConflictError, invalidInputError, orderNotFoundError, transientError } from './errors';
-import { faultsOf, logLevelOf, readEnv } from './env';
+import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { type HttpResponse, answerWithin, errorResponse, json, problemsOf, responseForError } from './http';
 import { type Logger, makeLogger } from './log';
@@ -223,7 +223,7 @@ export const apiHandlerFactory = () => {
   const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE', 'STATE_MACHINE_ARN', 'ORDER_ID_KEY']);
   const secret = orderIdKeyOf(env.ORDER_ID_KEY);
   const codecs = makeCodecs();
-  const baseLog = makeLogger('api-handler', logLevelOf());
+  const baseLog = makeLogger('api-handler', logLevelOf(), {}, undefined, { Stack: stackOf() });
   const inject = makeFaultInjector(faultsOf());
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
   const sfn = new SFNClient({});

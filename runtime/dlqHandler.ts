@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FulfillmentMessage, makeCodecs } from './codecs';
-import { faultsOf, logLevelOf, readEnv } from './env';
+import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
 import { type Logger, makeLogger } from './log';
@@ -82,7 +82,7 @@ export const dlqHandlerFactory = () => {
   const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE']);
   const codecs = makeCodecs();
   const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'dead letter is not an order');
-  const baseLog = makeLogger('dlq-handler', logLevelOf());
+  const baseLog = makeLogger('dlq-handler', logLevelOf(), {}, undefined, { Stack: stackOf() });
   // An error is a record's; a timeout ends the whole batch, and each record may cause one: with 5% timeouts, 5% of
   // messages meet one (rolled once an invocation, a run of few large batches could meet none at all).
   const { timeoutRate, errorRate } = faultsOf();

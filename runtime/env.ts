@@ -29,3 +29,10 @@ export const faultsOf = (env: NodeJS.ProcessEnv = process.env): FunctionFaults =
     throw configError(`DOFS_FAULTS is '${raw}': expected JSON like {"errorRate":0.1}`);
   }
 };
+
+/** DOFS_STACK: the Pulumi stack the function belongs to, a dimension of every metric it emits. */
+export const stackOf = (env: NodeJS.ProcessEnv = process.env): string => {
+  const v = env.DOFS_STACK;
+  if (!v) throw configError('DOFS_STACK is not set: expected the name of the Pulumi stack (dev, staging, prod, ...)');
+  return v;
+};

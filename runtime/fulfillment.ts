@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FulfillmentMessage, makeCodecs } from './codecs';
 import { configError } from './errors';
-import { faultsOf, logLevelOf, readEnv } from './env';
+import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
 import { type Logger, makeLogger } from './log';
@@ -99,7 +99,7 @@ export const fulfillmentFactory = () => {
   }
   const codecs = makeCodecs();
   const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'queue message is not an order');
-  const baseLog = makeLogger('fulfillment', logLevelOf());
+  const baseLog = makeLogger('fulfillment', logLevelOf(), {}, undefined, { Stack: stackOf() });
   // An error is a record's; a timeout ends the whole batch, and each record may cause one: with 5% timeouts, 5% of
   // messages meet one (rolled once an invocation, a run of few large batches could meet none at all).
   const { timeoutRate, errorRate } = faultsOf();

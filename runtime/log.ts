@@ -13,7 +13,10 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   /** A logger whose lines all carry `fields` (e.g. the orderId). */
   with(fields: Record<string, unknown>): Logger;
-  /** Counts `count` of `metric` in namespace DOFS with the given dimensions (EMF). */
+  /**
+   * Counts `count` of `metric` in namespace DOFS with the given dimensions (EMF), plus the logger's own
+   * metric dimensions (the stack): stacks that share an account and namespace keep their metrics apart.
+   */
   metric(metric: string, count: number, dimensions: Record<string, string>): void;
 }
 
@@ -22,6 +25,7 @@ export const makeLogger = (
   level: LogLevel,
   base: Record<string, unknown> = {},
   write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+  metricDimensions: Record<string, string> = {},
 ): Logger => {
   const emit = (l: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (RANK[l] < RANK[level]) return;
@@ -38,8 +42,9 @@ export const makeLogger = (
     info: (m, f) => emit('INFO', m, f),
     warn: (m, f) => emit('WARN', m, f),
     error: (m, f) => emit('ERROR', m, f),
-    with: (fields) => makeLogger(service, level, { ...base, ...fields }, write),
-    metric: (metric, count, dimensions) =>
+    with: (fields) => makeLogger(service, level, { ...base, ...fields }, write, metricDimensions),
+    metric: (metric, count, own) => {
+      const dimensions = { ...metricDimensions, ...own };
       write(
         JSON.stringify({
           _aws: {
@@ -51,6 +56,7 @@ export const makeLogger = (
           ...dimensions,
           [metric]: count,
         }),
-      ),
+      );
+    },
   };
 };

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type StorageResult, type WorkflowInput, makeCodecs } from './codecs';
-import { faultsOf, logLevelOf, readEnv } from './env';
+import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
 import { makeLogger } from './log';
@@ -14,7 +14,7 @@ export type StoreOrderHandler = (input: WorkflowInput) => Promise<StorageResult>
 export const storeOrderFactory = () => {
   const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE']);
   const codecs = makeCodecs();
-  const log = makeLogger('store-order', logLevelOf());
+  const log = makeLogger('store-order', logLevelOf(), {}, undefined, { Stack: stackOf() });
   const inject = makeFaultInjector(faultsOf());
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
   const handler: StoreOrderHandler = async (input, context?: { awsRequestId?: string }) => {

@@ -1,5 +1,5 @@
 import { type RejectionReason, type ValidationResult, type WorkflowInput, makeCodecs } from './codecs';
-import { faultsOf, logLevelOf } from './env';
+import { faultsOf, logLevelOf, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
 import { makeLogger } from './log';
@@ -48,7 +48,7 @@ export const validateOrder = (order: WorkflowInput): ValidationResult => {
 /** Lambda entry point of the validator: decode the workflow input, apply the rules. */
 export const validatorFactory = () => {
   const codecs = makeCodecs();
-  const log = makeLogger('validator', logLevelOf());
+  const log = makeLogger('validator', logLevelOf(), {}, undefined, { Stack: stackOf() });
   const inject = makeFaultInjector(faultsOf());
   const handler: ValidateOrderHandler = async (input, context?: { awsRequestId?: string }) => {
     const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');

@@ -355,6 +355,12 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(holders.map((f) => f.name)).toEqual(['dofs-api-handler']);
     });
 
+    it('tells every function its stack, the Stack dimension of its metrics', () => {
+      for (const fn of s.ofType('aws:lambda/function:Function')) {
+        expect({ [fn.name]: fn.inputs.environment.variables.DOFS_STACK }).toEqual({ [fn.name]: stack });
+      }
+    });
+
     it('asks no function for source maps (its bundle carries none: --enable-source-maps would only slow every stack trace)', () => {
       for (const fn of s.ofType('aws:lambda/function:Function')) expect(fn.inputs.environment.variables.NODE_OPTIONS).toBeUndefined();
     });

@@ -18,3 +18,17 @@ describe('makeLogger', () => {
     },
   );
 });
+
+describe('metric lines', () => {
+  it('carry the stack as an EMF dimension, so that stacks sharing an account and the DOFS namespace stay apart', () => {
+    const lines: string[] = [];
+    const log = makeLogger('fulfillment', 'WARN', {}, (l) => lines.push(l), { Stack: 'staging' }).with({ orderId: 'o' });
+    log.metric('OrdersFulfilled', 1, { Function: 'fulfillment' });
+    const line = JSON.parse(lines[0]);
+    expect(line._aws.CloudWatchMetrics).toEqual([
+      { Namespace: 'DOFS', Dimensions: [['Stack', 'Function']], Metrics: [{ Name: 'OrdersFulfilled', Unit: 'Count' }] },
+    ]);
+    // EMF takes each dimension's value from the member of the same name.
+    expect(line).toMatchObject({ Stack: 'staging', Function: 'fulfillment', OrdersFulfilled: 1, orderId: 'o' });
+  });
+});
