@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { type StackConfig, decodeConfig } from './config';
 import { Alarms } from './components/alarms';
+import { stackTags, tagEverything } from './components/tags';
 import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { FulfillmentQueue } from './components/fulfillmentQueue';
 import { Orchestrator } from './components/orchestrator';
@@ -31,48 +32,70 @@ export const createDofs = (
     account: ApiGatewayAccount;
   };
 } => {
+  // Every taggable resource, in every component, carries the stack's tags.
+  const opts = { transformations: [tagEverything(stackTags(pulumi.getStack()))] };
   const functions = { logRetentionDays: config.logRetentionDays, logLevel: config.logLevel, tracing: config.tracing };
-  const store = new OrderStore(name, { pointInTimeRecovery: config.pointInTimeRecovery, deletionProtection: config.deletionProtection });
-  const queue = new FulfillmentQueue(name, {
-    ...functions,
-    store,
-    fulfillmentSuccessRate: config.fulfillmentSuccessRate,
-    maxReceiveCount: config.maxReceiveCount,
-    batchSize: config.fulfillmentBatchSize,
-    batchWindowSeconds: config.fulfillmentBatchWindowSeconds,
-    fulfillmentTimeoutSeconds: config.fulfillmentTimeoutSeconds,
-    maxConcurrency: config.fulfillmentMaxConcurrency,
-    faults: config.faults,
-  });
-  const orchestrator = new Orchestrator(name, {
-    ...functions,
-    store,
-    queue,
-    workflowType: config.workflowType,
-    workflowLogLevel: config.workflowLogLevel,
-    faults: config.faults,
-  });
-  const account = new ApiGatewayAccount(name, { mode: config.apiGatewayAccount, configKey: 'dofs:apiGatewayAccount' });
-  const api = new OrderApi(name, {
-    ...functions,
-    store,
-    orchestrator,
-    throttleRateLimit: config.apiThrottleRateLimit,
-    throttleBurstLimit: config.apiThrottleBurstLimit,
-    stageDependsOn: account.ready,
-    faults: config.faults,
-  });
-  const alarms = new Alarms(name, {
-    email: config.alarmEmail,
-    deadLetterQueue: queue.deadLetterQueue,
-    functions: {
-      'api-handler': api.apiHandler.function,
-      validator: orchestrator.validator.function,
-      'store-order': orchestrator.storeOrder.function,
-      fulfillment: queue.fulfillment.function,
-      'dlq-handler': queue.dlqHandler.function,
+  const store = new OrderStore(
+    name,
+    { pointInTimeRecovery: config.pointInTimeRecovery, deletionProtection: config.deletionProtection },
+    opts,
+  );
+  const queue = new FulfillmentQueue(
+    name,
+    {
+      ...functions,
+      store,
+      fulfillmentSuccessRate: config.fulfillmentSuccessRate,
+      maxReceiveCount: config.maxReceiveCount,
+      batchSize: config.fulfillmentBatchSize,
+      batchWindowSeconds: config.fulfillmentBatchWindowSeconds,
+      fulfillmentTimeoutSeconds: config.fulfillmentTimeoutSeconds,
+      maxConcurrency: config.fulfillmentMaxConcurrency,
+      faults: config.faults,
     },
-  });
+    opts,
+  );
+  const orchestrator = new Orchestrator(
+    name,
+    {
+      ...functions,
+      store,
+      queue,
+      workflowType: config.workflowType,
+      workflowLogLevel: config.workflowLogLevel,
+      faults: config.faults,
+    },
+    opts,
+  );
+  const account = new ApiGatewayAccount(name, { mode: config.apiGatewayAccount, configKey: 'dofs:apiGatewayAccount' }, opts);
+  const api = new OrderApi(
+    name,
+    {
+      ...functions,
+      store,
+      orchestrator,
+      throttleRateLimit: config.apiThrottleRateLimit,
+      throttleBurstLimit: config.apiThrottleBurstLimit,
+      stageDependsOn: account.ready,
+      faults: config.faults,
+    },
+    opts,
+  );
+  const alarms = new Alarms(
+    name,
+    {
+      email: config.alarmEmail,
+      deadLetterQueue: queue.deadLetterQueue,
+      functions: {
+        'api-handler': api.apiHandler.function,
+        validator: orchestrator.validator.function,
+        'store-order': orchestrator.storeOrder.function,
+        fulfillment: queue.fulfillment.function,
+        'dlq-handler': queue.dlqHandler.function,
+      },
+    },
+    opts,
+  );
   return {
     components: { store, queue, orchestrator, api, alarms, account },
     apiUrl: api.url,

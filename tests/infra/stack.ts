@@ -1,6 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import * as pulumi from '@pulumi/pulumi';
+import { TAGGABLE_TYPES } from '../../components/tags';
 import { renderGatewayTemplate } from '../../local/gateway';
-import { type Recorded, policyOf, resolve, synth } from './harness';
+import { ROOT, type Recorded, policyOf, resolve, synth } from './harness';
 import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
 import { LOCAL_BOUND_MS, functionWaits } from '../../local/waits';
 import { visibilityProblems } from '../../components/fulfillmentQueue';
@@ -353,6 +357,25 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       // Only the api-handler makes order ids.
       const holders = s.ofType('aws:lambda/function:Function').filter((f) => 'ORDER_ID_KEY' in f.inputs.environment.variables);
       expect(holders.map((f) => f.name)).toEqual(['dofs-api-handler']);
+    });
+
+    it("tags every taggable resource with the stack's tags, and exactly the types whose arguments take tags", () => {
+      const awsTypes = [...new Set(s.resources.map((r) => r.type).filter((t) => t.startsWith('aws:')))];
+      // From @pulumi/aws's own declarations: does `<Resource>Args` have a `tags` member?
+      const takesTags = (type: string) => {
+        const [, mod, cls] = /^aws:([\w]+)\/(\w+):(\w+)$/.exec(type)!.slice(0, 4) as [string, string, string, string];
+        const file = fs.readFileSync(path.join(ROOT, 'node_modules', '@pulumi', 'aws', mod, `${cls}.d.ts`), 'utf8');
+        const start = file.indexOf(`export interface ${type.split(':')[2]}Args {`);
+        const body = file.slice(start, file.indexOf('\n}', start));
+        return start >= 0 && /\n\s+tags\?:/.test(body);
+      };
+      expect(awsTypes.filter(takesTags).sort()).toEqual(awsTypes.filter((t) => TAGGABLE_TYPES.has(t)).sort());
+      const tagged = s.resources.filter((r) => TAGGABLE_TYPES.has(r.type));
+      expect(tagged.length).toBeGreaterThan(20);
+      const untagged = tagged
+        .filter((r) => !isDeepStrictEqual(r.inputs.tags, { Project: 'dofs', Stack: stack, ManagedBy: 'pulumi' }))
+        .map((r) => `${r.type} ${r.name}: ${JSON.stringify(r.inputs.tags)}`);
+      expect(untagged).toEqual([]);
     });
 
     it('tells every function its stack, the Stack dimension of its metrics', () => {
