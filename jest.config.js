@@ -1,6 +1,6 @@
 /**
  * Two projects, one per test command:
- * - `unit` (`npm run test:unit`): the workflow, runtime, infra, deployments and serialization suites, and
+ * - `unit` (`npm run test:unit`): the workflow, runtime, infra, deployments, policy and serialization suites, and
  *   the local cloud's emulators driven in-process (tests/emulators). No process outlives its test and
  *   nothing waits on a clock.
  * - `e2e` (`npm run test:e2e`): everything that starts a local cloud, a local function's sandboxes or the
@@ -21,7 +21,7 @@ module.exports = {
       ...base,
       displayName: 'unit',
       roots: ['<rootDir>/tests'],
-      testMatch: ['<rootDir>/tests/{workflow,runtime,infra,deployments,serialization,emulators}/**/*.test.ts'],
+      testMatch: ['<rootDir>/tests/{workflow,runtime,infra,deployments,serialization,emulators,policy}/**/*.test.ts'],
     },
     {
       ...base,
