@@ -102,6 +102,16 @@ export const gatewayResponseTemplate = (r: Pick<GatewayResponseSpec, 'code' | 'm
     ? `{"error":{"code":${JSON.stringify(r.code)},"message":$context.error.messageString}}`
     : JSON.stringify({ error: { code: r.code, message: r.message } });
 
+/** The resource types a deployment snapshots: a change to any of them must make a new deployment. */
+export const API_SHAPING_TYPES: readonly string[] = [
+  'aws:apigateway/method:Method',
+  'aws:apigateway/integration:Integration',
+  'aws:apigateway/resource:Resource',
+  'aws:apigateway/model:Model',
+  'aws:apigateway/requestValidator:RequestValidator',
+  'aws:apigateway/response:Response',
+];
+
 /** JSON with sorted keys and no undefined members: the same inputs give the same text. */
 const canonical = (v: unknown): string =>
   Array.isArray(v)

@@ -9,6 +9,7 @@
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- resource inputs are untyped JSON: every read is optional-chained and checked */
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from '@pulumi/policy';
+import { API_SHAPING_TYPES } from '../components/orderApi';
 import { LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS } from '../components/workflow';
 import { LOG_DELIVERY_ACTIONS } from '../components/workflow/asl';
 
@@ -175,14 +176,7 @@ export const RULES: readonly DofsRule[] = [
     'The deployment redeploys on any change to a method, integration, resource, model, validator or gateway response.',
     'review (weak): a stage serves the snapshot its deployment took; https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html',
     (resources, report) => {
-      const shaping = [
-        'aws:apigateway/method:Method',
-        'aws:apigateway/integration:Integration',
-        'aws:apigateway/resource:Resource',
-        'aws:apigateway/model:Model',
-        'aws:apigateway/requestValidator:RequestValidator',
-        'aws:apigateway/response:Response',
-      ].flatMap((t) => ofType(resources, t));
+      const shaping = API_SHAPING_TYPES.flatMap((t) => ofType(resources, t));
       for (const d of ofType(resources, 'aws:apigateway/deployment:Deployment')) {
         const triggers = (d.props.triggers ?? {}) as Record<string, unknown>;
         const missing = shaping.filter((r) => !(r.name in triggers)).map((r) => r.name);

@@ -8,7 +8,7 @@ import { ROOT, type Recorded, policyOf, resolve, synth } from './harness';
 import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
 import { LOCAL_BOUND_MS, functionWaits } from '../../local/waits';
 import { visibilityProblems } from '../../components/fulfillmentQueue';
-import { shapeDigest } from '../../components/orderApi';
+import { API_SHAPING_TYPES, shapeDigest } from '../../components/orderApi';
 import { LAMBDA_TASK_TIMEOUT_MARGIN_SECONDS, LAMBDA_TIMEOUT_AND_SERVICE_ERRORS } from '../../components/workflow';
 import { type LogLevel, makeLogger } from '../../runtime/log';
 
@@ -323,14 +323,7 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
 
     it('redeploys the API when any input of any resource that shapes it changes, in place or not', () => {
       // Every resource a deployment snapshots: methods, integrations, resources, models, validators, gateway responses.
-      const shaping = [
-        'aws:apigateway/method:Method',
-        'aws:apigateway/integration:Integration',
-        'aws:apigateway/resource:Resource',
-        'aws:apigateway/model:Model',
-        'aws:apigateway/requestValidator:RequestValidator',
-        'aws:apigateway/response:Response',
-      ].flatMap((t) => s.ofType(t));
+      const shaping = API_SHAPING_TYPES.flatMap((t) => s.ofType(t));
       const triggers = s.ofType('aws:apigateway/deployment:Deployment')[0].inputs.triggers as Record<string, string>;
       // One trigger per shaping resource, the digest of exactly the inputs it was declared with.
       expect(Object.keys(triggers).sort()).toEqual(shaping.map((r) => r.name).sort());
