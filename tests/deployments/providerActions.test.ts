@@ -10,7 +10,7 @@ import { alarmTopicKeyPolicy } from '../../components/alarms';
 import { deployPolicy } from '../../deployments/policies';
 import { PROVIDER_ACTIONS, type ProviderCall } from '../../deployments/providerActions';
 import type { RuleResource } from '../../policy/rules';
-import { resourcesOf } from '../policy/programResources';
+import { resourcesOf } from '../support/programProcess';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';

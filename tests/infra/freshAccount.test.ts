@@ -7,27 +7,8 @@
  * take that for its own failure, so the program runs in a process of its own (local/synthProcess.ts, as
  * the local cloud runs it).
  */
-import { fork } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { ROOT, stackConfig } from './harness';
-
-const runProgram = (stack: string, raw: Record<string, string>, accountRole: string) =>
-  new Promise<{ error?: { message: string }; result?: unknown; code: number | null }>((resolve) => {
-    const bundlesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dofs-fresh-'));
-    const child = fork(path.join(ROOT, 'local', 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir, accountRole })], {
-      cwd: ROOT,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-    });
-    let message: { error?: { message: string }; result?: unknown } = {};
-    child.on('message', (m) => (message = m as typeof message));
-    child.on('exit', (code) => {
-      fs.rmSync(bundlesDir, { recursive: true, force: true });
-      resolve({ ...message, code });
-    });
-  });
+import { stackConfig } from './harness';
+import { runProgram } from '../support/programProcess';
 
 it('stops before creating the stage, naming dofs:apiGatewayAccount, when the account has no CloudWatch role', async () => {
   const raw = { ...stackConfig('staging'), 'dofs:apiGatewayAccount': 'existing' };

