@@ -23,7 +23,7 @@ export interface FulfillmentQueueArgs extends FunctionSettings {
   readonly fulfillmentTimeoutSeconds?: number;
   /**
    * Most fulfillment invocations at once (the mapping's `maximumConcurrency`, 2-1000), so that a full queue
-   * cannot take the account's concurrency from the api-handler. @default FULFILLMENT_QUEUE_DEFAULTS.maxConcurrency (5)
+   * holds a bounded share of the account's concurrency, the rest left to the api-handler. @default FULFILLMENT_QUEUE_DEFAULTS.maxConcurrency (5)
    */
   readonly maxConcurrency?: number;
   /** Fault injection per function (test stacks only). */
