@@ -61,6 +61,11 @@ const fields = {
   apiThrottleRateLimit: refine(t.number, (n) => n > 0 && n <= 10000, 'a number of requests per second above 0, at most 10000'),
   apiThrottleBurstLimit: intIn(1, 5000),
   alarmEmail: refine(t.string, (s) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s), 'an e-mail address'),
+  permissionsBoundary: refine(
+    t.string,
+    (s) => s === 'delivery' || /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]{1,512}$/.test(s),
+    `"delivery" (the boundary deployments/ makes for this stack) or an IAM policy ARN`,
+  ),
   pointInTimeRecovery: t.boolean,
   deletionProtection: t.boolean,
   apiGatewayAccount: t.keyof(
@@ -70,8 +75,10 @@ const fields = {
 };
 type Fields = typeof fields;
 type Key = keyof Fields;
-export type StackConfig = { [K in Exclude<Key, 'alarmEmail' | 'faults'>]: t.TypeOf<Fields[K]> } & {
+export type StackConfig = { [K in Exclude<Key, 'alarmEmail' | 'permissionsBoundary' | 'faults'>]: t.TypeOf<Fields[K]> } & {
   alarmEmail?: string;
+  /** The permissions boundary every role of the stack carries: 'delivery' or a policy ARN; none when unset. */
+  permissionsBoundary?: string;
   faults?: Faults;
 };
 
@@ -79,7 +86,7 @@ export type StackConfig = { [K in Exclude<Key, 'alarmEmail' | 'faults'>]: t.Type
  * The defaults, taken from the components that apply them. Pulumi.yaml and the README's config table
  * repeat them for people; tests/infra/config.test.ts keeps both equal to these.
  */
-export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'faults'> = {
+export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'permissionsBoundary' | 'faults'> = {
   fulfillmentSuccessRate: FULFILLMENT_QUEUE_DEFAULTS.fulfillmentSuccessRate,
   workflowType: ORCHESTRATOR_DEFAULTS.workflowType,
   maxReceiveCount: FULFILLMENT_QUEUE_DEFAULTS.maxReceiveCount,

@@ -1,7 +1,9 @@
 /** Composition root: decode the stack config, create the components, export the outputs. */
-import { createDofs, loadConfig } from './program';
+import * as pulumi from '@pulumi/pulumi';
+import { awsResourceBase, createDofs, loadConfig } from './program';
 
-const dofs = createDofs(loadConfig());
+// On AWS every name starts with the stack's scope (dofs-dev-orders-1a2b3c4), which its deploy role is limited to.
+const dofs = createDofs(loadConfig(), awsResourceBase(pulumi.getStack()));
 
 export const apiUrl = dofs.apiUrl;
 export const ordersTableName = dofs.ordersTableName;

@@ -1,6 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import { type StackConfig, decodeConfig } from './config';
 import { Alarms } from './components/alarms';
+import * as aws from '@pulumi/aws';
+import { boundEveryRole } from './components/boundary';
+import { DELIVERY_PATH, boundaryPolicyName, scopeOf } from './components/scope';
 import { stackTags, tagEverything } from './components/tags';
 import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { FulfillmentQueue } from './components/fulfillmentQueue';
@@ -18,6 +21,20 @@ export interface DofsOutputs {
   stateMachineArn: pulumi.Output<string>;
 }
 
+/**
+ * The ARN of the permissions boundary every role of the stack carries (stack config `permissionsBoundary`):
+ * 'delivery' is the one `deployments/` made for this stack in this account; unset, none.
+ */
+export const permissionsBoundaryArn = (setting: string | undefined, stack: string): pulumi.Output<string> | undefined =>
+  setting === undefined
+    ? undefined
+    : setting === 'delivery'
+      ? pulumi.interpolate`arn:aws:iam::${aws.getCallerIdentityOutput({}).accountId}:policy${DELIVERY_PATH}${boundaryPolicyName(stack)}`
+      : pulumi.output(setting);
+
+/** The base of every resource name on AWS: the stack's scope, which the deploy roles are limited to (components/scope.ts). */
+export const awsResourceBase = (stack: string): string => scopeOf(stack);
+
 /** Creates the four components for one stack's config. */
 export const createDofs = (
   config: StackConfig,
@@ -32,8 +49,11 @@ export const createDofs = (
     account: ApiGatewayAccount;
   };
 } => {
-  // Every taggable resource, in every component, carries the stack's tags.
-  const opts = { transformations: [tagEverything(stackTags(pulumi.getStack()))] };
+  // Every taggable resource, in every component, carries the stack's tags; every role, the boundary if set.
+  const boundary = permissionsBoundaryArn(config.permissionsBoundary, pulumi.getStack());
+  const opts = {
+    transformations: [tagEverything(stackTags(pulumi.getStack())), ...(boundary ? [boundEveryRole(boundary)] : [])],
+  };
   const functions = { logRetentionDays: config.logRetentionDays, logLevel: config.logLevel, tracing: config.tracing };
   const store = new OrderStore(
     name,

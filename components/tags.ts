@@ -1,7 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
+import { SCOPE_TAG, scopeOf } from './scope';
 
 /** The tags every taggable DOFS resource carries: what cost reports, `aws:ResourceTag` conditions and operators filter on. */
-export const stackTags = (stack: string): Record<string, string> => ({ Project: 'dofs', Stack: stack, ManagedBy: 'pulumi' });
+export const stackTags = (stack: string): Record<string, string> => ({
+  Project: 'dofs',
+  Stack: stack,
+  ManagedBy: 'pulumi',
+  [SCOPE_TAG]: scopeOf(stack),
+});
 
 /**
  * The resource types of the program whose arguments take `tags` (their `*Args` in @pulumi/aws). A test

@@ -1,121 +1,266 @@
 /**
- * Delivery for the dofs stacks, declared once: Pulumi Cloud's OIDC provider in AWS, a deploy role and an
- * ESC environment per stack, Deployments settings per stack, and drift detection on prod. Used by
- * `index.ts` (the composition root) and by the tests under mocks.
+ * Delivery for the dofs stacks, declared once. Per AWS account: Pulumi Cloud's OIDC provider (made, or an
+ * existing one adopted). Per deploy target (each long-lived stack, and the review stacks together): a deploy
+ * role for update/destroy, a preview role for preview/refresh/drift detection, each trusting only its own
+ * stack's and operation's Deployments token, and the permissions boundary of the roles a deployment creates.
+ * Per stack: Deployments settings (push-to-deploy on the first stack only, the promotion gate on the others;
+ * pull requests run only in review stacks), drift detection on the last, and a webhook for failures and drift.
+ * Used by `index.ts` (the composition root) and by the tests under mocks.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as service from '@pulumi/pulumiservice';
-import { stringify } from 'yaml';
-import { type DeploymentsConfig, type StackName, STACKS } from './config';
-import { DEPLOY_ROLE_PATH, DOFS_PROJECT, ESC_PROJECT, PULUMI_OIDC_HOST, audience, deployPolicy, deployTrustPolicy } from './policies';
+import { DELIVERY_PATH } from '../components/scope';
+import type { DeploymentsConfig, StackEntry } from './config';
+import {
+  DOFS_PROJECT,
+  type DeployTarget,
+  PULUMI_OIDC_HOST,
+  audience,
+  boundaryName,
+  boundaryPolicy,
+  deployPolicy,
+  previewPolicy,
+  readOperations,
+  targetName,
+  trustPolicy,
+  writeOperations,
+} from './policies';
 
 /**
- * The commands every deployment runs before its Pulumi operation: the README's install and test commands,
- * so that no deployment runs on red tests. Review stacks (made from the dev template) also get their TTL.
+ * The commands of every deployment before its Pulumi operation: the README's install command, then the
+ * pre-run script (role for the operation, promotion gate, tests for preview and update, review TTL).
  */
-export const PRE_RUN_COMMANDS = ['npm ci', 'npm test'];
-export const REVIEW_TTL_COMMAND = 'npx ts-node --transpile-only deployments/reviewTtl.ts';
+export const PRE_RUN_COMMANDS = ['npm ci', 'npx ts-node --transpile-only deployments/preRun.ts'];
 
-/** How each stack is delivered: dev on every push and as the review-stack template; the others on promotion. */
-export const deliveryOf = (stack: StackName) => ({
-  deployOnPush: stack === 'dev',
-  reviewTemplate: stack === 'dev',
-  driftDetection: stack === 'prod',
-});
+/** The stack whose deployment settings review stacks copy (Pulumi's convention; its config is Pulumi.review.yaml). */
+export const REVIEW_TEMPLATE_STACK = 'review';
 
-/** The ESC environment of one stack: it logs in to AWS as that stack's deploy role through OIDC, for one hour. */
-export const environmentYaml = (roleArn: string, stack: StackName): string =>
-  stringify({
-    values: {
-      aws: {
-        login: {
-          'fn::open::aws-login': {
-            oidc: {
-              duration: '1h',
-              roleArn,
-              sessionName: `dofs-${stack}-deploy`,
-              // Makes the token's subject name this environment, which the role's trust policy requires.
-              subjectAttributes: ['currentEnvironment.name'],
-            },
-          },
-        },
+/** Where the pre-run script writes the AWS SDK's shared config (the role for the operation). */
+export const AWS_CONFIG_FILE = '/tmp/dofs-aws/config';
+
+/** What Pulumi Cloud reports to the webhook: failed deployments and operations, and drift. */
+export const NOTIFY_ON = [
+  'deployment_failed',
+  'update_failed',
+  'destroy_failed',
+  'drift_detected',
+  'drift_detection_failed',
+] as const satisfies readonly `${service.WebhookFilters}`[];
+
+/** The deploy targets of the config, each with the account (undefined: the delivery stack's) it lives in. */
+export const targetsOf = (config: DeploymentsConfig): { target: DeployTarget; entry: StackEntry }[] => {
+  const seenAccounts = new Set<string>();
+  const targets = config.stacks.map((entry, i) => {
+    const account = entry.account ?? '';
+    const first = !seenAccounts.has(account);
+    seenAccounts.add(account);
+    return {
+      target: {
+        kind: 'stack' as const,
+        stack: entry.name,
+        // The first stack of an account may set the account's API Gateway CloudWatch role (`dofs:apiGatewayAccount: managed`).
+        managesApiGatewayAccount: first,
+        destroy: i < config.stacks.length - 1,
       },
-      environmentVariables: {
-        AWS_ACCESS_KEY_ID: '${aws.login.accessKeyId}',
-        AWS_SECRET_ACCESS_KEY: '${aws.login.secretAccessKey}',
-        AWS_SESSION_TOKEN: '${aws.login.sessionToken}',
-      },
-    },
+      entry,
+    };
   });
+  // Review stacks live beside the first stack (dev), with credentials of their own.
+  return config.reviewStacks ? [...targets, { target: { kind: 'review' as const }, entry: config.stacks[0] }] : targets;
+};
 
 export const createDelivery = (config: DeploymentsConfig) => {
   const { organization } = config;
-  const account = aws.getCallerIdentityOutput({}).accountId;
-  const region = aws.getRegionOutput({}).region;
+  const homeAccount = aws.getCallerIdentityOutput({}).accountId;
+  const homeRegion = aws.getRegionOutput({}).region;
+  const longLived = config.stacks.map((s) => s.name);
 
-  const oidc = new aws.iam.OpenIdConnectProvider('pulumi-oidc', {
-    url: `https://${PULUMI_OIDC_HOST}`,
-    clientIdLists: [audience(organization)],
-  });
-  const policy = new aws.iam.Policy('dofs-deploy', {
-    path: DEPLOY_ROLE_PATH,
-    description: 'What a dofs deployment may do: the services DOFS uses, on dofs-* resources, and roles under /dofs/',
-    policy: pulumi.all([account, region]).apply(([a, r]) => JSON.stringify(deployPolicy(a, r))),
-  });
+  // One provider and one OIDC provider per account.
+  const accounts = new Map<string, { provider?: aws.Provider; oidcArn: pulumi.Output<string>; id: pulumi.Output<string> }>();
+  const accountOf = (entry: StackEntry) => {
+    const key = entry.account ?? '';
+    const known = accounts.get(key);
+    if (known) return known;
+    const provider =
+      entry.account === undefined
+        ? undefined
+        : new aws.Provider(`account-${entry.account}`, {
+            region: homeRegion.apply((r) => r as aws.Region),
+            assumeRoles: [{ roleArn: `arn:aws:iam::${entry.account}:role/${config.bootstrapRoleName}`, sessionName: 'dofs-delivery' }],
+          });
+    const adopted = config.stacks.find((s) => (s.account ?? '') === key && s.oidcProviderArn)?.oidcProviderArn;
+    const suffix = entry.account ? `-${entry.account}` : '';
+    const oidcArn = adopted
+      ? adoptOidcProvider(`pulumi-oidc${suffix}`, adopted, organization, provider)
+      : new aws.iam.OpenIdConnectProvider(
+          `pulumi-oidc${suffix}`,
+          { url: `https://${PULUMI_OIDC_HOST}`, clientIdLists: [audience(organization)] },
+          { provider },
+        ).arn;
+    const found = { provider, oidcArn, id: entry.account ? pulumi.output(entry.account) : homeAccount };
+    accounts.set(key, found);
+    return found;
+  };
 
-  const stacks = {} as Record<StackName, { role: aws.iam.Role; environment: service.Environment; settings: service.DeploymentSettings }>;
-  for (const stack of STACKS) {
-    const delivery = deliveryOf(stack);
-    const role = new aws.iam.Role(`deploy-${stack}`, {
-      path: DEPLOY_ROLE_PATH,
-      description: `Assumed by the ${ESC_PROJECT}/${stack} ESC environment to deploy the dofs ${stack} stack`,
-      maxSessionDuration: 3600,
-      assumeRolePolicy: oidc.arn.apply((arn) => JSON.stringify(deployTrustPolicy(arn, organization, stack))),
-    });
-    new aws.iam.RolePolicyAttachment(`deploy-${stack}`, { role: role.name, policyArn: policy.arn });
-
-    const environment = new service.Environment(`env-${stack}`, {
-      organization,
-      project: ESC_PROJECT,
-      name: stack,
-      yaml: role.arn.apply((arn) => new pulumi.asset.StringAsset(environmentYaml(arn, stack))),
-    });
-
-    const settings = new service.DeploymentSettings(`settings-${stack}`, {
-      organization,
-      project: DOFS_PROJECT,
-      stack,
-      sourceContext: { git: { branch: `refs/heads/${config.branch}` } },
-      vcs: {
-        provider: 'github',
-        repository: config.repository,
-        deployCommits: delivery.deployOnPush,
-        previewPullRequests: true,
-        pullRequestTemplate: delivery.reviewTemplate,
+  const roles: Record<string, { deploy: aws.iam.Role; preview: aws.iam.Role; boundary: aws.iam.Policy }> = {};
+  for (const { target, entry } of targetsOf(config)) {
+    const name = targetName(target);
+    const { provider, oidcArn, id } = accountOf(entry);
+    const opts = { provider };
+    const region = entry.region ?? homeRegion;
+    const doc = (f: (account: string, region: string) => object) => pulumi.all([id, region]).apply(([a, r]) => JSON.stringify(f(a, r)));
+    const role = (kind: 'deploy' | 'preview', ops: ReturnType<typeof writeOperations>, policy: (a: string, r: string) => object) => {
+      const r = new aws.iam.Role(
+        `${kind}-${name}`,
+        {
+          path: DELIVERY_PATH,
+          description: `Assumed by Pulumi Deployments' token for ${ops.join('/')} of the dofs ${name === 'review' ? 'review stacks' : `${name} stack`}`,
+          maxSessionDuration: 3600,
+          assumeRolePolicy: oidcArn.apply((arn) => JSON.stringify(trustPolicy(arn, organization, target, ops, longLived))),
+        },
+        opts,
+      );
+      const p = new aws.iam.Policy(`${kind}-${name}`, { path: DELIVERY_PATH, policy: doc(policy) }, opts);
+      new aws.iam.RolePolicyAttachment(`${kind}-${name}`, { role: r.name, policyArn: p.arn }, opts);
+      return r;
+    };
+    const boundary = new aws.iam.Policy(
+      `boundary-${name}`,
+      {
+        // The name the program derives (`dofs:permissionsBoundary: delivery`, components/scope.ts).
+        name: boundaryName(target),
+        path: DELIVERY_PATH,
+        description: `The most any role of the dofs ${name === 'review' ? 'review stacks' : `${name} stack`} may do`,
+        policy: doc((a, r) => boundaryPolicy(a, r, target)),
       },
-      operationContext: {
-        preRunCommands: delivery.reviewTemplate ? [...PRE_RUN_COMMANDS, REVIEW_TTL_COMMAND] : PRE_RUN_COMMANDS,
-        // `npm ci` above is the install step.
-        options: { skipInstallDependencies: true },
-        environmentVariables: delivery.reviewTemplate ? { DOFS_REVIEW_TTL_HOURS: String(config.reviewStackTtlHours) } : {},
-      },
-      cacheOptions: { enable: true },
-    });
+      opts,
+    );
+    roles[name] = {
+      deploy: role('deploy', writeOperations(target), (a, r) => deployPolicy(a, r, target)),
+      preview: role('preview', readOperations, (a, r) => previewPolicy(a, r, target)),
+      boundary,
+    };
+  }
 
-    if (delivery.driftDetection) {
-      new service.DriftSchedule(
-        `drift-${stack}`,
-        { organization, project: DOFS_PROJECT, stack, scheduleCron: config.driftSchedule, autoRemediate: config.driftAutoRemediate },
-        { dependsOn: [settings] },
+  const settingsOf = (stack: string, roleName: string, extra: Record<string, string>, vcs: object, cache: boolean) =>
+    new service.DeploymentSettings(
+      `settings-${stack}`,
+      {
+        organization,
+        project: DOFS_PROJECT,
+        stack,
+        sourceContext: { git: { branch: `refs/heads/${config.branch}` } },
+        vcs: { provider: 'github', repository: config.repository, deployCommits: false, previewPullRequests: false, ...vcs },
+        operationContext: {
+          preRunCommands: PRE_RUN_COMMANDS,
+          // `npm ci` above is the install step.
+          options: { skipInstallDependencies: true },
+          environmentVariables: pulumi.all([roles[roleName].deploy.arn, roles[roleName].preview.arn]).apply(([deploy, preview]) => ({
+            DOFS_DEPLOY_ROLE_ARN: deploy,
+            DOFS_PREVIEW_ROLE_ARN: preview,
+            AWS_CONFIG_FILE,
+            ...extra,
+          })),
+        },
+        // A stack that runs a pull request's code gets no dependency cache: the cache holds plugins that a later
+        // deployment would run (https://www.pulumi.com/docs/deployments/concepts/settings/dependency-caching/).
+        cacheOptions: { enable: cache },
+      },
+      { dependsOn: [stacks[stack]] },
+    );
+
+  // The Pulumi Cloud stacks themselves: kept if this program is destroyed (their state is the system's).
+  const stacks: Record<string, service.Stack> = {};
+  for (const stack of [...longLived, ...(config.reviewStacks ? [REVIEW_TEMPLATE_STACK] : [])]) {
+    stacks[stack] = new service.Stack(
+      `stack-${stack}`,
+      { organizationName: organization, projectName: DOFS_PROJECT, stackName: stack },
+      { retainOnDelete: true },
+    );
+  }
+
+  config.stacks.forEach((entry, i) => {
+    const first = i === 0;
+    settingsOf(
+      entry.name,
+      entry.name,
+      // A promoted stack's updates are gated on the stack before it (deployments/preRun.ts).
+      first ? {} : { DOFS_PROMOTED_FROM: config.stacks[i - 1].name },
+      // Only the first stack deploys on push; the others only by promotion. No long-lived stack previews pull
+      // requests: the preview would run the pull request's code with that stack's Pulumi token (admin on the
+      // stack: it could start an update, decrypt the stack's secrets, record an update). Review stacks do it.
+      { deployCommits: first, previewPullRequests: false },
+      true,
+    );
+  });
+  if (config.reviewStacks) {
+    settingsOf(
+      REVIEW_TEMPLATE_STACK,
+      'review',
+      { DOFS_REVIEW_TTL_HOURS: String(config.reviewStackTtlHours) },
+      { pullRequestTemplate: true },
+      false,
+    );
+  }
+
+  // Drift on the last stack is reported, never remediated: a remediation would run `up` on the branch's HEAD,
+  // around promotion (and its token's operation gets no role).
+  const last = longLived[longLived.length - 1];
+  new service.DriftSchedule(
+    `drift-${last}`,
+    { organization, project: DOFS_PROJECT, stack: last, scheduleCron: config.driftSchedule, autoRemediate: false },
+    { dependsOn: [stacks[last]] },
+  );
+
+  if (config.notificationWebhookUrl) {
+    for (const stack of longLived) {
+      new service.Webhook(
+        `notify-${stack}`,
+        {
+          organizationName: organization,
+          projectName: DOFS_PROJECT,
+          stackName: stack,
+          displayName: `dofs ${stack}: failed deployments and drift`,
+          payloadUrl: pulumi.secret(config.notificationWebhookUrl),
+          format: config.notificationFormat,
+          filters: [...NOTIFY_ON],
+          active: true,
+        },
+        { dependsOn: [stacks[stack]] },
       );
     }
-    stacks[stack] = { role, environment, settings };
+  } else {
+    void pulumi.log.warn(
+      'dofs-deployments:notificationWebhookUrl is not set: nobody hears of a failed deployment or of drift (pulumi config set --secret notificationWebhookUrl <url>)',
+    );
   }
 
   return {
-    oidcProviderArn: oidc.arn,
-    deployRoleArns: Object.fromEntries(STACKS.map((s) => [s, stacks[s].role.arn])) as Record<StackName, pulumi.Output<string>>,
-    environments: STACKS.map((s) => `${organization}/${ESC_PROJECT}/${s}`),
+    oidcProviderArns: [...accounts.values()].map((a) => a.oidcArn),
+    deployRoleArns: Object.fromEntries(Object.entries(roles).map(([n, r]) => [n, r.deploy.arn])),
+    previewRoleArns: Object.fromEntries(Object.entries(roles).map(([n, r]) => [n, r.preview.arn])),
+    boundaryArns: Object.fromEntries(Object.entries(roles).map(([n, r]) => [n, r.boundary.arn])),
   };
+};
+
+/**
+ * An account's existing OIDC provider for Pulumi Cloud, adopted: read, not managed, since it is the whole
+ * account's (other stacks and tools trust it; this program must never rewrite or delete it). It must already
+ * accept the organization's tokens; if not, the program stops and names the command that adds the audience.
+ */
+export const adoptOidcProvider = (name: string, arn: string, organization: string, provider?: aws.Provider): pulumi.Output<string> => {
+  const existing = aws.iam.OpenIdConnectProvider.get(name, arn, undefined, { provider });
+  return pulumi.all([existing.arn, existing.url, existing.clientIdLists]).apply(([found, url, clientIds]) => {
+    if (url.replace(/^https:\/\//, '') !== PULUMI_OIDC_HOST) {
+      throw new Error(`dofs-deployments:stacks oidcProviderArn ${arn} is a provider for ${url}, not https://${PULUMI_OIDC_HOST}`);
+    }
+    if (!(clientIds ?? []).includes(audience(organization))) {
+      throw new Error(
+        `the OIDC provider ${arn} does not accept tokens of the organization '${organization}': ` +
+          `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${arn} --client-id ${audience(organization)}`,
+      );
+    }
+    return found;
+  });
 };

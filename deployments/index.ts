@@ -10,6 +10,7 @@ import { createDelivery } from './delivery';
 const config = decodeDeploymentsConfig(pulumi.runtime.allConfig());
 const delivery = createDelivery(config);
 
-export const oidcProviderArn = delivery.oidcProviderArn;
+export const oidcProviderArns = delivery.oidcProviderArns;
 export const deployRoleArns = delivery.deployRoleArns;
-export const environments = delivery.environments;
+export const previewRoleArns = delivery.previewRoleArns;
+export const boundaryArns = delivery.boundaryArns;

@@ -1,68 +1,124 @@
 /**
- * The IAM documents of delivery, as plain functions of plain values: the OIDC trust of a deploy role, and
- * what a deploy role may do. Tests read them without mocks.
+ * The IAM documents of delivery, as plain functions of plain values: the OIDC trust of the deploy and preview
+ * roles, what each may do, and the permissions boundary of the roles a deployment creates. Every document is
+ * scoped to one deploy target (a long-lived stack, or all review stacks together): names start with the
+ * target's scope and tags carry it (components/scope.ts). Tests read them without mocks.
  */
 import { PUSH_TO_CLOUDWATCH_LOGS_POLICY } from '../components/apiGatewayAccount';
 import { ROLE_PATH } from '../components/policy';
+import { DELIVERY_PATH, REVIEW_SCOPE_PREFIX, SCOPE_TAG, boundaryPolicyName, scopeOf } from '../components/scope';
 import { LOG_DELIVERY_ACTIONS } from '../components/workflow/asl';
-import type { StackName } from './config';
+import { PROVIDER_ACTIONS } from './providerActions';
 
 /** Pulumi Cloud's OIDC issuer, as IAM names it (the URL without its scheme). */
 export const PULUMI_OIDC_HOST = 'api.pulumi.com/oidc';
 
-/** The ESC project holding one environment per dofs stack: `dofs/dev`, `dofs/staging`, `dofs/prod`. */
-export const ESC_PROJECT = 'dofs';
-
 /** The Pulumi project of the main program. */
 export const DOFS_PROJECT = 'dofs';
 
-/** The IAM path of the deploy roles: outside `/dofs/`, so that no deploy role can change itself or another. */
-export const DEPLOY_ROLE_PATH = '/dofs-delivery/';
-
-/** The audience of the tokens ESC mints for AWS in `organization`. */
-export const audience = (organization: string) => `aws:${organization}`;
+/** The IAM path of the deploy and preview roles and of the boundaries: outside `/dofs/`, out of every deploy role's reach. */
+export const DEPLOY_ROLE_PATH = DELIVERY_PATH;
 
 /**
- * The subject of the token ESC mints when the environment of `stack` opens, with `subjectAttributes:
- * [currentEnvironment.name]`. ESC can put only platform-attested values in a subject; naming each
- * environment after its stack scopes the subject to organization, project and stack.
+ * The audience of the tokens Pulumi Deployments mints: the organization's name
+ * (https://www.pulumi.com/docs/pulumi-cloud/deployments/oidc/, "Token claims").
  */
-export const subject = (organization: string, stack: StackName) =>
-  `pulumi:environments:pulumi.organization.login:${organization}:currentEnvironment.name:${ESC_PROJECT}/${stack}`;
+export const audience = (organization: string) => organization;
+
+/** Deployments operations, as the token's subject names them. */
+export type Operation = 'preview' | 'update' | 'refresh' | 'destroy' | 'detect-drift';
+
+/**
+ * The subject of the token Pulumi Deployments mints for one deployment:
+ * `pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<operation>:scope:write`
+ * (https://www.pulumi.com/docs/pulumi-cloud/deployments/oidc/). Pulumi Cloud writes it; the code being
+ * deployed cannot change it, so a trust policy on it decides which role a pull request's code can get.
+ */
+export const subject = (organization: string, stack: string, operation: Operation | '*') =>
+  `pulumi:deploy:org:${organization}:project:${DOFS_PROJECT}:stack:${stack}:operation:${operation}:scope:write`;
+
+/**
+ * Where one deploy role may act: a long-lived stack, or every review stack (made by Pulumi Deployments for a
+ * pull request from the review template, all sharing one role and one scope prefix).
+ */
+export type DeployTarget =
+  | {
+      readonly kind: 'stack';
+      readonly stack: string;
+      /** Whether this stack may set the account's API Gateway CloudWatch role (`dofs:apiGatewayAccount: managed`). */
+      readonly managesApiGatewayAccount: boolean;
+      /** Whether a deployment may destroy it (never the last stack of the promotion order). */
+      readonly destroy: boolean;
+    }
+  | { readonly kind: 'review' };
+
+export const targetName = (t: DeployTarget) => (t.kind === 'stack' ? t.stack : 'review');
+
+/** The IAM name pattern of every physical name of the target: `dofs-prod-*`, or `dofs_*` for review stacks. */
+export const namePattern = (t: DeployTarget) => (t.kind === 'stack' ? `${scopeOf(t.stack)}-*` : `${REVIEW_SCOPE_PREFIX}*`);
+
+/** The `DeployScope` tag values of the target, as a StringLike pattern. */
+export const tagPattern = (t: DeployTarget) => (t.kind === 'stack' ? scopeOf(t.stack) : `${REVIEW_SCOPE_PREFIX}*`);
+
+/** The name of the target's permissions boundary: the one the program derives for its stacks (components/scope.ts). */
+export const boundaryName = (t: DeployTarget) => (t.kind === 'stack' ? boundaryPolicyName(t.stack) : boundaryPolicyName('pr-any'));
+
+/** The ARN of the target's permissions boundary (made by deployments/, attached by the program: `dofs:permissionsBoundary: delivery`). */
+export const boundaryArn = (account: string, t: DeployTarget) => `arn:aws:iam::${account}:policy${DELIVERY_PATH}${boundaryName(t)}`;
 
 export interface PolicyStatement {
   readonly Sid?: string;
-  readonly Effect: 'Allow';
+  readonly Effect: 'Allow' | 'Deny';
   readonly Action: string | string[];
   readonly Resource?: string | string[];
   readonly Principal?: Record<string, string>;
   readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-/** The trust policy of the deploy role of `stack`: web identity from Pulumi's issuer, audience AND subject checked. */
-export const deployTrustPolicy = (providerArn: string, organization: string, stack: StackName) => ({
+const webIdentity = (providerArn: string, organization: string, conditions: PolicyStatement['Condition']) => ({
   Version: '2012-10-17',
   Statement: [
     {
       Effect: 'Allow',
       Principal: { Federated: providerArn },
       Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: {
-        StringEquals: {
-          [`${PULUMI_OIDC_HOST}:aud`]: audience(organization),
-          [`${PULUMI_OIDC_HOST}:sub`]: subject(organization, stack),
-        },
-      },
+      Condition: { ...conditions, StringEquals: { [`${PULUMI_OIDC_HOST}:aud`]: audience(organization), ...conditions?.StringEquals } },
     },
   ] satisfies PolicyStatement[],
 });
 
+/** The operations each kind of role serves: writes (update, and destroy where allowed) and reads (plans and drift checks). */
+export const writeOperations = (t: DeployTarget): Operation[] => (t.kind === 'review' || t.destroy ? ['update', 'destroy'] : ['update']);
+export const readOperations: Operation[] = ['preview', 'refresh', 'detect-drift'];
+
 /**
- * What a deploy role may do: manage the services DOFS declares, on resources named `dofs-*` in one account
- * and region, and IAM roles under `/dofs/` only. No `*` action; a `*` resource only where AWS allows no other.
+ * The trust of a role of `target` serving `operations`: web identity from Pulumi's issuer, the audience, and a
+ * subject naming exactly those stacks and operations. Review stacks: any stack of the project except the
+ * long-lived ones (their names are Pulumi Deployments' to choose).
  */
-export const deployPolicy = (account: string, region: string) => {
+export const trustPolicy = (providerArn: string, organization: string, t: DeployTarget, operations: Operation[], longLived: string[]) =>
+  t.kind === 'stack'
+    ? webIdentity(providerArn, organization, {
+        StringEquals: { [`${PULUMI_OIDC_HOST}:sub`]: operations.map((op) => subject(organization, t.stack, op)) },
+      })
+    : webIdentity(providerArn, organization, {
+        StringLike: { [`${PULUMI_OIDC_HOST}:sub`]: operations.map((op) => subject(organization, '*', op)) },
+        StringNotLike: { [`${PULUMI_OIDC_HOST}:sub`]: longLived.map((s) => subject(organization, s, '*')) },
+      });
+
+/**
+ * What the deploy role of `target` may do: manage the services DOFS declares, on resources of its own scope
+ * only (names starting `dofs-<stack>-`, or tagged `DeployScope=dofs-<stack>` where an ARN carries no name),
+ * in one account and region, and IAM roles under `/dofs/` of its scope that carry its permissions boundary.
+ * No `*` action; a `*` resource only where AWS allows no other.
+ */
+export const deployPolicy = (account: string, region: string, target: DeployTarget) => {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
+  const names = namePattern(target);
+  const ownTag = { StringLike: { [`aws:ResourceTag/${SCOPE_TAG}`]: tagPattern(target) } };
+  const newTag = { StringLike: { [`aws:RequestTag/${SCOPE_TAG}`]: tagPattern(target) } };
+  const boundary = { StringEquals: { 'iam:PermissionsBoundary': boundaryArn(account, target) } };
+  const roles = `arn:aws:iam::${account}:role${ROLE_PATH}${names}`;
   const statements: PolicyStatement[] = [
     {
       Sid: 'Tables',
@@ -79,7 +135,7 @@ export const deployPolicy = (account: string, region: string) => {
         'dynamodb:UntagResource',
         'dynamodb:ListTagsOfResource',
       ],
-      Resource: arn('dynamodb', 'table/dofs-*'),
+      Resource: arn('dynamodb', `table/${names}`),
     },
     {
       Sid: 'Queues',
@@ -93,7 +149,7 @@ export const deployPolicy = (account: string, region: string) => {
         'sqs:UntagQueue',
         'sqs:ListQueueTags',
       ],
-      Resource: arn('sqs', 'dofs-*'),
+      Resource: arn('sqs', names),
     },
     {
       Sid: 'Functions',
@@ -113,21 +169,23 @@ export const deployPolicy = (account: string, region: string) => {
         'lambda:UntagResource',
         'lambda:ListTags',
       ],
-      Resource: arn('lambda', 'function:dofs-*'),
+      Resource: arn('lambda', `function:${names}`),
     },
     {
+      // A mapping's ARN is a UUID: the function it feeds scopes it (lambda:FunctionArn, Service Authorization Reference).
       Sid: 'EventSourceMappings',
       Effect: 'Allow',
-      // @pulumi/aws 7 tags mappings and reads their tags back: without the three tag actions on the mapping's
-      // ARN the first refresh is AccessDenied (tests/deployments/providerCalls.test.ts).
-      Action: [
-        'lambda:GetEventSourceMapping',
-        'lambda:UpdateEventSourceMapping',
-        'lambda:DeleteEventSourceMapping',
-        'lambda:ListTags',
-        'lambda:TagResource',
-        'lambda:UntagResource',
-      ],
+      Action: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping', 'lambda:DeleteEventSourceMapping'],
+      Resource: arn('lambda', 'event-source-mapping:*'),
+      Condition: { ArnLike: { 'lambda:FunctionArn': arn('lambda', `function:${names}`) } },
+    },
+    {
+      // @pulumi/aws 7 tags mappings and reads their tags back (tests/deployments/providerCalls.test.ts). Lambda's
+      // tag actions take no lambda:FunctionArn: these three are the one thing a deploy role may do to another
+      // stack's mapping (its tags; never its function, batch or state).
+      Sid: 'EventSourceMappingTags',
+      Effect: 'Allow',
+      Action: ['lambda:ListTags', 'lambda:TagResource', 'lambda:UntagResource'],
       Resource: arn('lambda', 'event-source-mapping:*'),
     },
     {
@@ -136,7 +194,7 @@ export const deployPolicy = (account: string, region: string) => {
       Effect: 'Allow',
       Action: ['lambda:CreateEventSourceMapping'],
       Resource: '*',
-      Condition: { ArnLike: { 'lambda:FunctionArn': arn('lambda', 'function:dofs-*') } },
+      Condition: { ArnLike: { 'lambda:FunctionArn': arn('lambda', `function:${names}`) } },
     },
     {
       Sid: 'StateMachine',
@@ -151,7 +209,7 @@ export const deployPolicy = (account: string, region: string) => {
         'states:UntagResource',
         'states:ListTagsForResource',
       ],
-      Resource: arn('states', 'stateMachine:dofs-*'),
+      Resource: arn('states', `stateMachine:${names}`),
     },
     {
       // The provider validates a definition when it plans a state machine (hashicorp/terraform-provider-aws#39472,
@@ -173,7 +231,7 @@ export const deployPolicy = (account: string, region: string) => {
         'logs:UntagResource',
         'logs:ListTagsForResource',
       ],
-      Resource: [arn('logs', 'log-group:dofs-*'), arn('logs', 'log-group:/aws/vendedlogs/states/dofs-*')],
+      Resource: [arn('logs', `log-group:${names}`), arn('logs', `log-group:/aws/vendedlogs/states/${names}`)],
     },
     {
       // DescribeLogGroups takes no resource type (Service Authorization Reference, CloudWatch Logs): AWS requires "*".
@@ -200,33 +258,35 @@ export const deployPolicy = (account: string, region: string) => {
         'cloudwatch:UntagResource',
         'cloudwatch:ListTagsForResource',
       ],
-      Resource: arn('cloudwatch', 'alarm:dofs-*'),
+      Resource: arn('cloudwatch', `alarm:${names}`),
     },
     {
-      // The alarm topic's key (components/alarms.ts): created, read, rotated, tagged and scheduled for
-      // deletion by the provider. A key's ARN carries a generated id, so the account and region scope it.
+      // The alarm topic's key (components/alarms.ts). A key's ARN is a generated id: its DeployScope tag scopes what
+      // changes a key (KMS ABAC, https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html), and
+      // a tag change may not move it to another scope.
       Sid: 'AlarmTopicKey',
       Effect: 'Allow',
-      Action: [
-        'kms:DescribeKey',
-        'kms:GetKeyPolicy',
-        'kms:PutKeyPolicy',
-        'kms:GetKeyRotationStatus',
-        'kms:EnableKeyRotation',
-        'kms:UpdateKeyDescription',
-        'kms:ListResourceTags',
-        'kms:TagResource',
-        'kms:UntagResource',
-        'kms:ScheduleKeyDeletion',
-      ],
+      Action: ['kms:PutKeyPolicy', 'kms:UpdateKeyDescription', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion'],
+      Resource: arn('kms', 'key/*'),
+      Condition: { ...ownTag, StringLikeIfExists: { [`aws:RequestTag/${SCOPE_TAG}`]: tagPattern(target) } },
+    },
+    {
+      // What the provider calls right after CreateKey (terraform-provider-aws internal/service/kms/key.go: rotation,
+      // then waiters on the description, policy and tags). A new key's tags can take up to five minutes to count
+      // for authorization (abac.html, "Troubleshooting ABAC"), so these cannot wait for the tag; none changes a key
+      // beyond turning its rotation on.
+      Sid: 'AlarmTopicKeyReads',
+      Effect: 'Allow',
+      Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags', 'kms:EnableKeyRotation'],
       Resource: arn('kms', 'key/*'),
     },
     {
-      // CreateKey has no resource type: AWS requires "*".
+      // CreateKey has no resource type: AWS requires "*"; the key must be created with this target's tag.
       Sid: 'NewAlarmTopicKey',
       Effect: 'Allow',
       Action: ['kms:CreateKey'],
       Resource: '*',
+      Condition: newTag,
     },
     {
       Sid: 'AlarmTopic',
@@ -244,75 +304,196 @@ export const deployPolicy = (account: string, region: string) => {
         'sns:UntagResource',
         'sns:ListTagsForResource',
       ],
-      Resource: arn('sns', 'dofs-*'),
+      Resource: arn('sns', names),
     },
     {
-      // API Gateway's REST resources carry ids, not names: the API's own tree is the narrowest scope. Each
-      // path gets the verbs its resource type takes (Service Authorization Reference, Amazon API Gateway
-      // Management): the collection is listed and created, tags are read, put and deleted.
-      Sid: 'RestApis',
+      // Listing the APIs reads nothing of any API's definition.
+      Sid: 'ListRestApis',
       Effect: 'Allow',
-      Action: ['apigateway:GET', 'apigateway:POST'],
+      Action: ['apigateway:GET'],
       Resource: `arn:aws:apigateway:${region}::/restapis`,
+    },
+    {
+      // API Gateway's ARNs carry ids, not names: an API is created with this target's tag, and its tree (resources,
+      // methods, integrations, stages, deployments, which inherit the API's tags for authorization,
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging-supported-resources.html)
+      // is reachable only while the API carries it.
+      Sid: 'NewRestApi',
+      Effect: 'Allow',
+      Action: ['apigateway:POST'],
+      Resource: `arn:aws:apigateway:${region}::/restapis`,
+      Condition: newTag,
     },
     {
       Sid: 'RestApi',
       Effect: 'Allow',
       Action: ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'],
       Resource: `arn:aws:apigateway:${region}::/restapis/*`,
+      Condition: ownTag,
     },
     {
       Sid: 'RestApiTags',
       Effect: 'Allow',
       Action: ['apigateway:GET', 'apigateway:PUT', 'apigateway:DELETE'],
       Resource: `arn:aws:apigateway:${region}::/tags/*`,
+      Condition: { ...ownTag, StringLikeIfExists: { [`aws:RequestTag/${SCOPE_TAG}`]: tagPattern(target) } },
     },
     {
-      // The account's CloudWatch Logs role setting (components/apiGatewayAccount.ts): read in `existing`
-      // mode, set in `managed` mode (GetAccount / UpdateAccount, https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateAccount.html).
+      // The account's CloudWatch Logs role setting (components/apiGatewayAccount.ts), read in `existing` mode
+      // (GetAccount, https://docs.aws.amazon.com/apigateway/latest/api/API_GetAccount.html).
       Sid: 'ApiGatewayAccount',
       Effect: 'Allow',
-      Action: ['apigateway:GET', 'apigateway:PATCH'],
+      Action: target.kind === 'stack' && target.managesApiGatewayAccount ? ['apigateway:GET', 'apigateway:PATCH'] : ['apigateway:GET'],
       Resource: `arn:aws:apigateway:${region}::/account`,
     },
     {
-      // The one managed policy a DOFS role may get: the API Gateway account role's.
-      Sid: 'ApiGatewayAccountRolePolicy',
-      Effect: 'Allow',
-      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-      Resource: `arn:aws:iam::${account}:role${ROLE_PATH}*`,
-      Condition: { ArnEquals: { 'iam:PolicyARN': PUSH_TO_CLOUDWATCH_LOGS_POLICY } },
-    },
-    {
-      Sid: 'DofsRoles',
+      Sid: 'Roles',
       Effect: 'Allow',
       Action: [
-        'iam:CreateRole',
         'iam:DeleteRole',
         'iam:GetRole',
         // A change of a role's description (terraform-provider-aws internal/service/iam/role.go).
         'iam:UpdateRoleDescription',
-        'iam:UpdateAssumeRolePolicy',
         'iam:TagRole',
         'iam:UntagRole',
         'iam:ListRoleTags',
-        'iam:PutRolePolicy',
         'iam:GetRolePolicy',
-        'iam:DeleteRolePolicy',
         'iam:ListRolePolicies',
         'iam:ListAttachedRolePolicies',
         'iam:ListInstanceProfilesForRole',
       ],
-      Resource: `arn:aws:iam::${account}:role${ROLE_PATH}*`,
+      Resource: roles,
     },
     {
-      Sid: 'PassDofsRoles',
+      // Creating a role, writing its policies or setting its boundary: only with this target's boundary attached
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html, "Delegating
+      // responsibility to others using permissions boundaries"). No DeleteRolePermissionsBoundary is granted.
+      Sid: 'BoundedRoles',
+      Effect: 'Allow',
+      Action: [
+        'iam:CreateRole',
+        'iam:PutRolePermissionsBoundary',
+        'iam:PutRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:UpdateAssumeRolePolicy',
+      ],
+      Resource: roles,
+      Condition: boundary,
+    },
+    {
+      Sid: 'PassRoles',
       Effect: 'Allow',
       Action: ['iam:PassRole'],
-      Resource: `arn:aws:iam::${account}:role${ROLE_PATH}*`,
-      // apigateway: UpdateAccount passes the account's CloudWatch role.
-      Condition: { StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com', 'states.amazonaws.com', 'apigateway.amazonaws.com'] } },
+      Resource: roles,
+      Condition: {
+        StringEquals: {
+          'iam:PassedToService': [
+            'lambda.amazonaws.com',
+            'states.amazonaws.com',
+            // UpdateAccount passes the account's CloudWatch role.
+            ...(target.kind === 'stack' && target.managesApiGatewayAccount ? ['apigateway.amazonaws.com'] : []),
+          ],
+        },
+      },
     },
   ];
+  if (target.kind === 'stack' && target.managesApiGatewayAccount) {
+    statements.push({
+      // The one managed policy a DOFS role may get: the API Gateway account role's, on a bounded role.
+      Sid: 'ApiGatewayAccountRolePolicy',
+      Effect: 'Allow',
+      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: roles,
+      Condition: { ArnEquals: { 'iam:PolicyARN': PUSH_TO_CLOUDWATCH_LOGS_POLICY }, ...boundary },
+    });
+  }
+  return { Version: '2012-10-17', Statement: statements };
+};
+
+/**
+ * What a plan needs and nothing that writes: the deploy policy's statements cut to the actions the provider
+ * calls to read (PROVIDER_ACTIONS' read phase) plus the definition check it makes while planning. What
+ * `pulumi preview`, `refresh` and drift detection use, and all a pull request's code can get.
+ */
+export const PREVIEW_ACTIONS: ReadonlySet<string> = new Set([
+  ...Object.values(PROVIDER_ACTIONS).flatMap((a) => a.calls.filter((c) => c.phase === 'read').map((c) => c.action)),
+  'states:ValidateStateMachineDefinition',
+]);
+
+export const previewPolicy = (account: string, region: string, target: DeployTarget) => ({
+  Version: '2012-10-17',
+  Statement: deployPolicy(account, region, target)
+    .Statement.map((st) => ({ ...st, Action: [st.Action].flat().filter((a) => PREVIEW_ACTIONS.has(a)) }))
+    .filter((st) => st.Action.length > 0 && st.Sid !== 'PassRoles')
+    .map((st) => (st.Sid === 'NewRestApi' || st.Sid === 'NewAlarmTopicKey' ? { ...st, Condition: undefined } : st)),
+});
+
+/**
+ * The permissions boundary of every role the target's deployments create: the most any DOFS role may ever do,
+ * whatever inline policy a deployment writes. The union of what the program's roles use (each role's own
+ * policy is narrower; tests/deployments/isolation.test.ts checks every one lies within), on the target's scope.
+ */
+export const boundaryPolicy = (account: string, region: string, target: DeployTarget) => {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
+  const names = namePattern(target);
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'OrderTables',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: arn('dynamodb', `table/${names}`),
+    },
+    {
+      Sid: 'Queues',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: arn('sqs', names),
+    },
+    { Sid: 'Invoke', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: arn('lambda', `function:${names}`) },
+    { Sid: 'StartWorkflow', Effect: 'Allow', Action: ['states:StartExecution'], Resource: arn('states', `stateMachine:${names}`) },
+    {
+      Sid: 'FunctionLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: arn('logs', `log-group:${names}:*`),
+    },
+    {
+      // X-Ray's and Step Functions' log delivery actions support no resource-level permissions: AWS requires "*".
+      Sid: 'TracesAndLogDelivery',
+      Effect: 'Allow',
+      Action: [
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        ...LOG_DELIVERY_ACTIONS,
+        'logs:DescribeLogGroups',
+      ],
+      Resource: '*',
+    },
+  ];
+  if (target.kind === 'stack' && target.managesApiGatewayAccount) {
+    statements.push({
+      // What AmazonAPIGatewayPushToCloudWatchLogs grants the account's CloudWatch role, cut to where API Gateway
+      // writes: every API's execution logs (groups it names API-Gateway-Execution-Logs_<api>/<stage>, for all
+      // APIs of the account) and this stack's access logs (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
+      Sid: 'ApiGatewayAccountLogs',
+      Effect: 'Allow',
+      Action: [
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:DescribeLogStreams',
+        'logs:PutLogEvents',
+        'logs:GetLogEvents',
+        'logs:FilterLogEvents',
+      ],
+      Resource: [
+        arn('logs', 'log-group:API-Gateway-Execution-Logs_*'),
+        arn('logs', 'log-group:API-Gateway-Execution-Logs_*:*'),
+        arn('logs', `log-group:${names}`),
+        arn('logs', `log-group:${names}:*`),
+      ],
+    });
+  }
   return { Version: '2012-10-17', Statement: statements };
 };

@@ -10,7 +10,10 @@
 /** One IAM action the provider calls for a resource type, and the ARN it is evaluated on. */
 export interface ProviderCall {
   readonly action: string; // e.g. 'dynamodb:DescribeTimeToLive'
-  /** ARN template: {region}, {account} and {name} (the resource's physical name, e.g. dofs-orders) are filled in by the test; '*' for actions with no resource type. */
+  /**
+   * ARN template: {region}, {account}, {name} (the resource's physical name, e.g. dofs-dev-orders) and {scope} (the
+   * stack's, e.g. dofs-dev) are filled in by the test; '*' for actions with no resource type.
+   */
   readonly resource: string;
   /** Request context keys the call carries that a policy's Condition may test (e.g. {'iam:PassedToService': 'lambda.amazonaws.com'}). */
   readonly context?: Readonly<Record<string, string>>;
@@ -31,23 +34,23 @@ const SAR = 'https://docs.aws.amazon.com/service-authorization/latest/reference/
 
 // Sample ARNs for the resources a call acts on when that is not the resource itself ({name} is the declared resource's).
 const FUNCTION = 'arn:aws:lambda:{region}:{account}:function:{name}';
-const API_HANDLER = 'arn:aws:lambda:{region}:{account}:function:dofs-api-handler-1a2b3c4';
-const FULFILLMENT = 'arn:aws:lambda:{region}:{account}:function:dofs-fulfillment-1a2b3c4';
+const API_HANDLER = 'arn:aws:lambda:{region}:{account}:function:{scope}-api-handler-1a2b3c4';
+const FULFILLMENT = 'arn:aws:lambda:{region}:{account}:function:{scope}-fulfillment-1a2b3c4';
 const MAPPING = 'arn:aws:lambda:{region}:{account}:event-source-mapping:3f1c6a2e-0d4b-4c1e-9a57-1b2c3d4e5f60';
 const ROLE = 'arn:aws:iam::{account}:role/dofs/{name}';
-const FUNCTION_ROLE = 'arn:aws:iam::{account}:role/dofs/dofs-api-handler-role-1a2b3c4';
-const WORKFLOW_ROLE = 'arn:aws:iam::{account}:role/dofs/dofs-workflow-role-5d6e7f8';
-const CLOUDWATCH_ROLE = 'arn:aws:iam::{account}:role/dofs/dofs-cloudwatch-role-1a2b3c';
+const FUNCTION_ROLE = 'arn:aws:iam::{account}:role/dofs/{scope}-api-handler-role-1a2b3c4';
+const WORKFLOW_ROLE = 'arn:aws:iam::{account}:role/dofs/{scope}-workflow-role-5d6e7f8';
+const CLOUDWATCH_ROLE = 'arn:aws:iam::{account}:role/dofs/{scope}-cloudwatch-role-1a2b3c';
 const TABLE = 'arn:aws:dynamodb:{region}:{account}:table/{name}';
 const QUEUE = 'arn:aws:sqs:{region}:{account}:{name}';
-const ORDERS_QUEUE = 'arn:aws:sqs:{region}:{account}:dofs-orders-1a2b3c4';
-const DLQ = 'arn:aws:sqs:{region}:{account}:dofs-dlq-5e6f7a8';
+const ORDERS_QUEUE = 'arn:aws:sqs:{region}:{account}:{scope}-orders-1a2b3c4';
+const DLQ = 'arn:aws:sqs:{region}:{account}:{scope}-dlq-5e6f7a8';
 const LOG_GROUP = 'arn:aws:logs:{region}:{account}:log-group:{name}';
 const LOG_GROUP_STAR = 'arn:aws:logs:{region}:{account}:log-group:{name}:*';
 const STATE_MACHINE = 'arn:aws:states:{region}:{account}:stateMachine:{name}';
 const ALARM = 'arn:aws:cloudwatch:{region}:{account}:alarm:{name}';
 const TOPIC = 'arn:aws:sns:{region}:{account}:{name}';
-const ALARM_TOPIC = 'arn:aws:sns:{region}:{account}:dofs-alarms-1a2b3c4';
+const ALARM_TOPIC = 'arn:aws:sns:{region}:{account}:{scope}-alarms-1a2b3c4';
 const KEY = 'arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 /** The AWS managed key alias/aws/dynamodb resolves to (its id is the account's; this one is a sample). */
 const DYNAMODB_DEFAULT_KEY = 'arn:aws:kms:{region}:{account}:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -225,6 +228,8 @@ export const PROVIDER_ACTIONS: Readonly<Record<string, ProviderActions>> = {
       call('read', 'iam:GetRolePolicy', ROLE),
       call('read', 'iam:ListAttachedRolePolicies', ROLE),
       call('update', 'iam:UpdateAssumeRolePolicy', ROLE),
+      // A role made before its boundary was set, or a changed boundary (the program sets one on every role).
+      call('update', 'iam:PutRolePermissionsBoundary', ROLE),
       // A change of `description` (the API Gateway account's role has one) is UpdateRoleDescription, not UpdateRole.
       call('update', 'iam:UpdateRoleDescription', ROLE),
       // deleteRole: removes the role from any instance profile first (force_detach_policies is off).

@@ -1,12 +1,12 @@
 /**
- * Gives a review stack its time to live. Runs as a pre-run command of the dev stack's deployments, which
- * review stacks copy from their template: on a review stack's first update it schedules a destroy (and
+ * Gives a review stack its time to live. Called by the pre-run command (deployments/preRun.ts) of the review
+ * template's deployments, which review stacks copy: on a review stack's first update it schedules a destroy (and
  * removal from Pulumi Cloud) `DOFS_REVIEW_TTL_HOURS` hours later, through the Pulumi Cloud REST API and the
  * stack-scoped token Deployments provides. On the long-lived stacks, on previews and when a TTL is already
  * scheduled it does nothing. Pulumi Cloud also destroys a review stack when its pull request closes; the
  * TTL catches pull requests left open.
  */
-import { STACKS } from './config';
+import { LONG_LIVED_STACK } from '../components/scope';
 
 export interface TtlEnv {
   readonly PULUMI_CI_ORGANIZATION?: string;
@@ -36,7 +36,7 @@ type Schedule = { scheduleOnce?: string; definition?: { request?: { operation?: 
 export const ensureReviewTtl = async (env: TtlEnv, fetchFn: Fetch, now: Date = new Date()): Promise<TtlOutcome> => {
   const stack = env.PULUMI_CI_STACK;
   if (!stack) return { action: 'skipped', why: 'not running in Pulumi Deployments (PULUMI_CI_STACK is not set)' };
-  if ((STACKS as readonly string[]).includes(stack)) return { action: 'skipped', why: `'${stack}' is a long-lived stack` };
+  if (LONG_LIVED_STACK.test(stack)) return { action: 'skipped', why: `'${stack}' is a long-lived stack (or the review template)` };
   if (env.PULUMI_CI_OPERATION !== 'update')
     return { action: 'skipped', why: `the operation is '${env.PULUMI_CI_OPERATION}', not an update` };
   const hoursText = env.DOFS_REVIEW_TTL_HOURS ?? '';
@@ -67,16 +67,3 @@ export const ensureReviewTtl = async (env: TtlEnv, fetchFn: Fetch, now: Date = n
   if (!created.ok) throw new ReviewTtlError(`scheduling the TTL of ${stack} failed: HTTP ${created.status} ${await created.text()}`);
   return { action: 'scheduled', timestamp };
 };
-
-if (require.main === module) {
-  ensureReviewTtl(process.env as TtlEnv, fetch as unknown as Fetch).then(
-    (o) =>
-      console.log(
-        o.action === 'scheduled' ? `review stack TTL: destroy scheduled for ${o.timestamp}` : `review stack TTL: nothing to do (${o.why})`,
-      ),
-    (e: Error) => {
-      console.error(`review stack TTL: ${e.message}`);
-      process.exit(1);
-    },
-  );
-}

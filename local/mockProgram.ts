@@ -97,6 +97,8 @@ export const synth = async (
   randomBytesFor: RandomBytesSource = (_, length) => randomBytes(length),
   /** The API Gateway account's CloudWatch role as `Account.get` reads it; '' for a fresh account. */
   accountRole = 'arn:aws:iam::123456789012:role/apigateway-cloudwatch',
+  /** 'aws' names resources as index.ts does on AWS (dofs-dev-orders); 'local' as the local cloud does (dofs-orders). */
+  names: 'local' | 'aws' = 'local',
 ) => {
   const resources: Recorded[] = [];
   await pulumi.runtime.setMocks(
@@ -145,17 +147,18 @@ export const synth = async (
   const failed = new Promise<never>((_, reject) => (fail = reject));
   process.on('unhandledRejection', fail);
   try {
-    return await Promise.race([failed, run(stack, raw, resources)]);
+    return await Promise.race([failed, run(stack, raw, resources, names)]);
   } finally {
     process.off('unhandledRejection', fail);
   }
 };
 
-const run = async (stack: string, raw: Record<string, string>, resources: Recorded[]) => {
+const run = async (stack: string, raw: Record<string, string>, resources: Recorded[], names: 'local' | 'aws') => {
   const { decodeConfig } = await import('../config');
-  const { createDofs } = await import('../program');
+  const { awsResourceBase, createDofs } = await import('../program');
   const config = decodeConfig(raw, stack);
-  const dofs = createDofs(config);
+  // The local cloud runs one stack per process: its names need no scope (tests and operators say dofs-orders).
+  const dofs = createDofs(config, names === 'aws' ? awsResourceBase(stack) : 'dofs');
   // Every output resolves only after every resource it depends on was registered.
   await resolve(
     pulumi.all([dofs.apiUrl, dofs.stateMachineArn, dofs.queueUrl, dofs.dlqUrl, dofs.ordersTableName, dofs.failedOrdersTableName]),

@@ -28,15 +28,17 @@ const keptRandomBytes =
   };
 
 const main = async () => {
-  const { stack, raw, bundlesDir, randomDir, accountRole } = JSON.parse(process.argv[2]) as {
+  const { stack, raw, bundlesDir, randomDir, accountRole, names } = JSON.parse(process.argv[2]) as {
     stack: string;
     raw: Record<string, string>;
     bundlesDir: string;
     randomDir?: string;
     /** The API Gateway account's CloudWatch role as the program reads it (tests: '' for a fresh account). */
     accountRole?: string;
+    /** How resources are named: as on AWS (index.ts) or as in the local cloud (default). */
+    names?: 'local' | 'aws';
   };
-  const s = await synth(stack, raw, keptRandomBytes(randomDir), accountRole);
+  const s = await synth(stack, raw, keptRandomBytes(randomDir), accountRole, names);
   const resources = [];
   for (const r of s.resources) {
     const inputs = { ...r.inputs };

@@ -43,7 +43,7 @@ describe('stack config', () => {
         { def: m[2].trim(), perStack: m[3].trim() },
       ]),
     );
-    const known = Object.keys(decodeConfig({}, 'dev')).concat('alarmEmail', 'faults');
+    const known = Object.keys(decodeConfig({}, 'dev')).concat('alarmEmail', 'permissionsBoundary', 'faults');
     expect([...rows.keys()].sort()).toEqual([...new Set(known)].sort());
     for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) {
       // Then its default column is the code's default

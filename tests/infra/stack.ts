@@ -366,7 +366,9 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       const tagged = s.resources.filter((r) => TAGGABLE_TYPES.has(r.type));
       expect(tagged.length).toBeGreaterThan(20);
       const untagged = tagged
-        .filter((r) => !isDeepStrictEqual(r.inputs.tags, { Project: 'dofs', Stack: stack, ManagedBy: 'pulumi' }))
+        .filter(
+          (r) => !isDeepStrictEqual(r.inputs.tags, { Project: 'dofs', Stack: stack, ManagedBy: 'pulumi', DeployScope: `dofs-${stack}` }),
+        )
         .map((r) => `${r.type} ${r.name}: ${JSON.stringify(r.inputs.tags)}`);
       expect(untagged).toEqual([]);
     });

@@ -17,11 +17,19 @@ export interface ProgramRun {
   readonly code: number | null;
 }
 
-/** Runs the program for `stack` with `raw` config; `accountRole` is the account's API Gateway CloudWatch role ('' for none). */
-export const runProgram = (stack: string, raw: Record<string, string> = stackConfig(stack), accountRole?: string) =>
+/**
+ * Runs the program for `stack` with `raw` config; `accountRole` is the account's API Gateway CloudWatch role ('' for
+ * none); `names` 'aws' names resources as `pulumi up` does (dofs-dev-orders), 'local' as the local cloud (dofs-orders).
+ */
+export const runProgram = (
+  stack: string,
+  raw: Record<string, string> = stackConfig(stack),
+  accountRole?: string,
+  names: 'local' | 'aws' = 'local',
+) =>
   new Promise<ProgramRun>((resolve) => {
     const bundlesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dofs-program-'));
-    const child = fork(path.join(ROOT, 'local', 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir, accountRole })], {
+    const child = fork(path.join(ROOT, 'local', 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir, accountRole, names })], {
       cwd: ROOT,
       execArgv: ['-r', 'ts-node/register/transpile-only'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -34,9 +42,13 @@ export const runProgram = (stack: string, raw: Record<string, string> = stackCon
     });
   });
 
-/** A stack's resources as a policy sees them. */
-export const resourcesOf = async (stack: string): Promise<RuleResource[]> => {
-  const run = await runProgram(stack);
+/** A stack's resources as a policy sees them (named as in the local cloud, or as on AWS). */
+export const resourcesOf = async (
+  stack: string,
+  names: 'local' | 'aws' = 'local',
+  raw: Record<string, string> = stackConfig(stack),
+): Promise<RuleResource[]> => {
+  const run = await runProgram(stack, raw, undefined, names);
   if (!run.result) throw new Error(`the program run for ${stack} failed (exit ${run.code}): ${run.error?.message ?? 'no report'}`);
   return run.result.resources.map((r) => ({
     type: r.type,
