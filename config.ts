@@ -161,6 +161,13 @@ export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: strin
       { throttleRateLimit: key('apiThrottleRateLimit'), throttleBurstLimit: key('apiThrottleBurstLimit') },
     ),
   );
+  if (c.apiGatewayAccount === 'managed' && c.permissionsBoundary === 'delivery') {
+    // deployments/ sets the account's role itself; its boundaries hold nothing for API Gateway's logging.
+    problems.push(
+      `${key('apiGatewayAccount')} = 'managed' cannot go with ${key('permissionsBoundary')} = 'delivery': deployments/ sets the ` +
+        `account's CloudWatch role itself; remove apiGatewayAccount, or permissionsBoundary for a deploy outside delivery`,
+    );
+  }
   if (problems.length > 0) throw new StackConfigError(problems);
   return out as StackConfig;
 };

@@ -30,7 +30,8 @@ export const accountRoleProblem = (roleArn: string | undefined, region: string, 
   roleArn
     ? undefined
     : `the API Gateway account in ${region} has no CloudWatch Logs role, and the stage's access logging needs one: ` +
-      `set ${configKey} to 'managed' on one stack of this account and region (README, "Deploying with the Pulumi CLI")`;
+      `bootstrap deployments/ (it sets the role in every account and region of the stacks), or set ${configKey} to 'managed' ` +
+      `on one stack of this account and region (README, "Deploying with the Pulumi CLI")`;
 
 /**
  * The API Gateway account's CloudWatch Logs role: created and set (`managed`), or read and checked

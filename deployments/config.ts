@@ -52,6 +52,7 @@ const fields = {
     'a cron expression of five fields, e.g. "0 */6 * * *"',
   ),
   bootstrapRoleName: pattern(/^[\w+=,.@-]{1,64}$/, 'an IAM role name'),
+  manageApiGatewayAccount: t.boolean,
   notificationWebhookUrl: pattern(/^https:\/\/[^\s]+$/, 'an https:// URL'),
   notificationFormat: t.keyof({ slack: null, ms_teams: null, raw: null }),
 };
@@ -69,6 +70,8 @@ export interface DeploymentsConfig {
   readonly driftSchedule: string;
   /** The role the delivery program assumes in an account other than its own (AWS Organizations' default). */
   readonly bootstrapRoleName: string;
+  /** Whether this program sets the API Gateway account's CloudWatch Logs role in each account and region of the stacks. */
+  readonly manageApiGatewayAccount: boolean;
   /** Where failed deployments and detected drift are reported (a Slack or Teams incoming webhook, or any URL). */
   readonly notificationWebhookUrl?: string;
   readonly notificationFormat: 'slack' | 'ms_teams' | 'raw';
@@ -82,6 +85,7 @@ export const DEPLOYMENTS_DEFAULTS = {
   reviewStackTtlHours: 48,
   driftSchedule: '0 */6 * * *',
   bootstrapRoleName: 'OrganizationAccountAccessRole',
+  manageApiGatewayAccount: true,
   notificationFormat: 'slack' as const,
 };
 

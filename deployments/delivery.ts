@@ -10,6 +10,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as service from '@pulumi/pulumiservice';
+import { PUSH_TO_CLOUDWATCH_LOGS_POLICY } from '../components/apiGatewayAccount';
 import { DELIVERY_PATH } from '../components/scope';
 import type { DeploymentsConfig, StackEntry } from './config';
 import {
@@ -50,22 +51,10 @@ export const NOTIFY_ON = [
 
 /** The deploy targets of the config, each with the account (undefined: the delivery stack's) it lives in. */
 export const targetsOf = (config: DeploymentsConfig): { target: DeployTarget; entry: StackEntry }[] => {
-  const seenAccounts = new Set<string>();
-  const targets = config.stacks.map((entry, i) => {
-    const account = entry.account ?? '';
-    const first = !seenAccounts.has(account);
-    seenAccounts.add(account);
-    return {
-      target: {
-        kind: 'stack' as const,
-        stack: entry.name,
-        // The first stack of an account may set the account's API Gateway CloudWatch role (`dofs:apiGatewayAccount: managed`).
-        managesApiGatewayAccount: first,
-        destroy: i < config.stacks.length - 1,
-      },
-      entry,
-    };
-  });
+  const targets = config.stacks.map((entry, i) => ({
+    target: { kind: 'stack' as const, stack: entry.name, destroy: i < config.stacks.length - 1 },
+    entry,
+  }));
   // Review stacks live beside the first stack (dev), with credentials of their own.
   return config.reviewStacks ? [...targets, { target: { kind: 'review' as const }, entry: config.stacks[0] }] : targets;
 };
@@ -102,6 +91,8 @@ export const createDelivery = (config: DeploymentsConfig) => {
     accounts.set(key, found);
     return found;
   };
+
+  if (config.manageApiGatewayAccount) setApiGatewayAccounts(config, accountOf);
 
   const roles: Record<string, { deploy: aws.iam.Role; preview: aws.iam.Role; boundary: aws.iam.Policy }> = {};
   for (const { target, entry } of targetsOf(config)) {
@@ -242,6 +233,66 @@ export const createDelivery = (config: DeploymentsConfig) => {
     previewRoleArns: Object.fromEntries(Object.entries(roles).map(([n, r]) => [n, r.preview.arn])),
     boundaryArns: Object.fromEntries(Object.entries(roles).map(([n, r]) => [n, r.boundary.arn])),
   };
+};
+
+/**
+ * The API Gateway account's CloudWatch Logs role, which a stage with access logging needs, set once per account
+ * and region of the stacks (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
+ * It is the whole account's: set here, by a person's bootstrap, so that no stack's deploy role can change a
+ * setting every other stack's logging depends on. Kept if this program is destroyed. The role lives under
+ * /dofs-delivery/, out of the deploy roles' reach.
+ */
+const setApiGatewayAccounts = (config: DeploymentsConfig, accountOf: (entry: StackEntry) => { provider?: aws.Provider }) => {
+  const roles = new Map<string, aws.iam.Role>();
+  const done = new Set<string>();
+  for (const entry of config.stacks) {
+    const key = `${entry.account ?? ''}/${entry.region ?? ''}`;
+    if (done.has(key)) continue;
+    done.add(key);
+    const { provider: accountProvider } = accountOf(entry);
+    const keep = { provider: accountProvider, retainOnDelete: true };
+    const suffix = entry.account ? `-${entry.account}` : '';
+    let role = roles.get(entry.account ?? '');
+    if (!role) {
+      role = new aws.iam.Role(
+        `apigateway-cloudwatch${suffix}`,
+        {
+          path: DELIVERY_PATH,
+          description: 'API Gateway account: writes access and execution logs to CloudWatch Logs',
+          assumeRolePolicy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          }),
+        },
+        keep,
+      );
+      new aws.iam.RolePolicyAttachment(
+        `apigateway-cloudwatch${suffix}`,
+        { role: role.name, policyArn: PUSH_TO_CLOUDWATCH_LOGS_POLICY },
+        keep,
+      );
+      roles.set(entry.account ?? '', role);
+    }
+    // The setting is per region: a stack in another region gets a provider of its own there.
+    const provider =
+      entry.region === undefined
+        ? accountProvider
+        : new aws.Provider(`region${suffix}-${entry.region}`, {
+            region: entry.region as aws.Region,
+            ...(entry.account
+              ? {
+                  assumeRoles: [
+                    { roleArn: `arn:aws:iam::${entry.account}:role/${config.bootstrapRoleName}`, sessionName: 'dofs-delivery' },
+                  ],
+                }
+              : {}),
+          });
+    new aws.apigateway.Account(
+      `apigateway-account${suffix}${entry.region ? `-${entry.region}` : ''}`,
+      { cloudwatchRoleArn: role.arn },
+      { provider, retainOnDelete: true },
+    );
+  }
 };
 
 /**

@@ -4,7 +4,6 @@
  * scoped to one deploy target (a long-lived stack, or all review stacks together): names start with the
  * target's scope and tags carry it (components/scope.ts). Tests read them without mocks.
  */
-import { PUSH_TO_CLOUDWATCH_LOGS_POLICY } from '../components/apiGatewayAccount';
 import { ROLE_PATH } from '../components/policy';
 import { DELIVERY_PATH, REVIEW_SCOPE_PREFIX, SCOPE_TAG, boundaryPolicyName, scopeOf } from '../components/scope';
 import { LOG_DELIVERY_ACTIONS } from '../components/workflow/asl';
@@ -45,8 +44,6 @@ export type DeployTarget =
   | {
       readonly kind: 'stack';
       readonly stack: string;
-      /** Whether this stack may set the account's API Gateway CloudWatch role (`dofs:apiGatewayAccount: managed`). */
-      readonly managesApiGatewayAccount: boolean;
       /** Whether a deployment may destroy it (never the last stack of the promotion order). */
       readonly destroy: boolean;
     }
@@ -339,11 +336,12 @@ export const deployPolicy = (account: string, region: string, target: DeployTarg
       Condition: { ...ownTag, StringLikeIfExists: { [`aws:RequestTag/${SCOPE_TAG}`]: tagPattern(target) } },
     },
     {
-      // The account's CloudWatch Logs role setting (components/apiGatewayAccount.ts), read in `existing` mode
-      // (GetAccount, https://docs.aws.amazon.com/apigateway/latest/api/API_GetAccount.html).
+      // The account's CloudWatch Logs role setting (components/apiGatewayAccount.ts, `existing` mode), read only
+      // (GetAccount, https://docs.aws.amazon.com/apigateway/latest/api/API_GetAccount.html). It is the whole
+      // account's and region's: deployments/ sets it, never a stack's deploy role.
       Sid: 'ApiGatewayAccount',
       Effect: 'Allow',
-      Action: target.kind === 'stack' && target.managesApiGatewayAccount ? ['apigateway:GET', 'apigateway:PATCH'] : ['apigateway:GET'],
+      Action: ['apigateway:GET'],
       Resource: `arn:aws:apigateway:${region}::/account`,
     },
     {
@@ -387,26 +385,11 @@ export const deployPolicy = (account: string, region: string, target: DeployTarg
       Resource: roles,
       Condition: {
         StringEquals: {
-          'iam:PassedToService': [
-            'lambda.amazonaws.com',
-            'states.amazonaws.com',
-            // UpdateAccount passes the account's CloudWatch role.
-            ...(target.kind === 'stack' && target.managesApiGatewayAccount ? ['apigateway.amazonaws.com'] : []),
-          ],
+          'iam:PassedToService': ['lambda.amazonaws.com', 'states.amazonaws.com'],
         },
       },
     },
   ];
-  if (target.kind === 'stack' && target.managesApiGatewayAccount) {
-    statements.push({
-      // The one managed policy a DOFS role may get: the API Gateway account role's, on a bounded role.
-      Sid: 'ApiGatewayAccountRolePolicy',
-      Effect: 'Allow',
-      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-      Resource: roles,
-      Condition: { ArnEquals: { 'iam:PolicyARN': PUSH_TO_CLOUDWATCH_LOGS_POLICY }, ...boundary },
-    });
-  }
   return { Version: '2012-10-17', Statement: statements };
 };
 
@@ -472,28 +455,5 @@ export const boundaryPolicy = (account: string, region: string, target: DeployTa
       Resource: '*',
     },
   ];
-  if (target.kind === 'stack' && target.managesApiGatewayAccount) {
-    statements.push({
-      // What AmazonAPIGatewayPushToCloudWatchLogs grants the account's CloudWatch role, cut to where API Gateway
-      // writes: every API's execution logs (groups it names API-Gateway-Execution-Logs_<api>/<stage>, for all
-      // APIs of the account) and this stack's access logs (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
-      Sid: 'ApiGatewayAccountLogs',
-      Effect: 'Allow',
-      Action: [
-        'logs:CreateLogGroup',
-        'logs:CreateLogStream',
-        'logs:DescribeLogStreams',
-        'logs:PutLogEvents',
-        'logs:GetLogEvents',
-        'logs:FilterLogEvents',
-      ],
-      Resource: [
-        arn('logs', 'log-group:API-Gateway-Execution-Logs_*'),
-        arn('logs', 'log-group:API-Gateway-Execution-Logs_*:*'),
-        arn('logs', `log-group:${names}`),
-        arn('logs', `log-group:${names}:*`),
-      ],
-    });
-  }
   return { Version: '2012-10-17', Statement: statements };
 };

@@ -40,7 +40,6 @@ const MAPPING = 'arn:aws:lambda:{region}:{account}:event-source-mapping:3f1c6a2e
 const ROLE = 'arn:aws:iam::{account}:role/dofs/{name}';
 const FUNCTION_ROLE = 'arn:aws:iam::{account}:role/dofs/{scope}-api-handler-role-1a2b3c4';
 const WORKFLOW_ROLE = 'arn:aws:iam::{account}:role/dofs/{scope}-workflow-role-5d6e7f8';
-const CLOUDWATCH_ROLE = 'arn:aws:iam::{account}:role/dofs/{scope}-cloudwatch-role-1a2b3c';
 const TABLE = 'arn:aws:dynamodb:{region}:{account}:table/{name}';
 const QUEUE = 'arn:aws:sqs:{region}:{account}:{name}';
 const ORDERS_QUEUE = 'arn:aws:sqs:{region}:{account}:{scope}-orders-1a2b3c4';
@@ -90,13 +89,10 @@ export const PROVIDER_ACTIONS: Readonly<Record<string, ProviderActions>> = {
   'aws:apigateway/account:Account': {
     source: `${TF}apigateway/account.go; ${SAR}amazonapigatewaymanagement.html (Account); https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateAccount.html`,
     calls: [
-      // UpdateAccount (PATCH /account) sets cloudwatchRoleArn, which passes the role to API Gateway. The stack keeps the
-      // setting when destroyed (retainOnDelete), so no delete call; `existing` mode only reads it.
-      call('create', 'apigateway:PATCH', 'arn:aws:apigateway:{region}::/account'),
-      call('create', 'iam:PassRole', CLOUDWATCH_ROLE, { 'iam:PassedToService': 'apigateway.amazonaws.com' }),
+      // Every stack delivered by deployments/ reads the setting (`existing` mode): deployments/ itself sets it, once per
+      // account and region. `managed` mode (UpdateAccount, iam:PassRole, the attachment below) is for a person's own
+      // credentials, outside delivery, and no deploy role grants it.
       call('read', 'apigateway:GET', 'arn:aws:apigateway:{region}::/account'),
-      call('update', 'apigateway:PATCH', 'arn:aws:apigateway:{region}::/account'),
-      call('update', 'iam:PassRole', CLOUDWATCH_ROLE, { 'iam:PassedToService': 'apigateway.amazonaws.com' }),
     ],
   },
   'aws:apigateway/deployment:Deployment': {
@@ -246,19 +242,6 @@ export const PROVIDER_ACTIONS: Readonly<Record<string, ProviderActions>> = {
       call('read', 'iam:GetRolePolicy', FUNCTION_ROLE),
       call('update', 'iam:PutRolePolicy', FUNCTION_ROLE),
       call('delete', 'iam:DeleteRolePolicy', FUNCTION_ROLE),
-    ],
-  },
-  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': {
-    source: `${TF}iam/role_policy_attachment.go; ${SAR}awsidentityandaccessmanagementiam.html (iam:PolicyARN)`,
-    calls: [
-      call('create', 'iam:AttachRolePolicy', CLOUDWATCH_ROLE, {
-        'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-      }),
-      // findAttachedRolePolicyByTwoPartKey pages ListAttachedRolePolicies.
-      call('read', 'iam:ListAttachedRolePolicies', CLOUDWATCH_ROLE),
-      call('delete', 'iam:DetachRolePolicy', CLOUDWATCH_ROLE, {
-        'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-      }),
     ],
   },
   'aws:lambda/eventSourceMapping:EventSourceMapping': {

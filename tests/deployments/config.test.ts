@@ -81,7 +81,7 @@ describe('deployments config', () => {
       `dofs-deployments:driftSchedule = 'hourly' is not allowed: expected a cron expression of five fields, e.g. "0 */6 * * *"`,
       `dofs-deployments:notificationFormat = 'email' is not allowed: expected "slack" | "ms_teams" | "raw"`,
       // Drift on prod is never remediated from the branch's HEAD: the key is gone, and setting it is an error.
-      'dofs-deployments:driftAutoRemediate is not a known key; known keys: organization, repository, branch, stacks, reviewStacks, reviewStackTtlHours, driftSchedule, bootstrapRoleName, notificationWebhookUrl, notificationFormat',
+      'dofs-deployments:driftAutoRemediate is not a known key; known keys: organization, repository, branch, stacks, reviewStacks, reviewStackTtlHours, driftSchedule, bootstrapRoleName, manageApiGatewayAccount, notificationWebhookUrl, notificationFormat',
     ]);
   });
 

@@ -195,6 +195,9 @@ describe('cloud credentials', () => {
         .map((r) => r.name)
         .sort(),
     ).toEqual([
+      // The accounts' API Gateway CloudWatch roles (below), which only apigateway.amazonaws.com assumes.
+      'apigateway-cloudwatch',
+      `apigateway-cloudwatch-${PROD_ACCOUNT}`,
       'deploy-dev',
       'deploy-prod',
       'deploy-review',
@@ -216,6 +219,31 @@ describe('cloud credentials', () => {
       ['preview', 'refresh', 'detect-drift'].map((op) => subject('acme', 'prod', op as 'preview')),
     );
     for (const r of ofType('aws:iam/role:Role')) expect(r.inputs.path).toBe('/dofs-delivery/');
+  });
+
+  it("set each account's API Gateway CloudWatch Logs role once, out of every deploy role's reach", () => {
+    // One role and one setting per account (and region) of the stacks: the delivery stack's, and prod's.
+    const accounts = ofType('aws:apigateway/account:Account');
+    expect(accounts.map((a) => [a.name, a.inputs.cloudwatchRoleArn])).toEqual([
+      ['apigateway-account', `arn:aws:iam::${HOME}:Role/apigateway-cloudwatch`],
+      [`apigateway-account-${PROD_ACCOUNT}`, `arn:aws:iam::${PROD_ACCOUNT}:Role/apigateway-cloudwatch-${PROD_ACCOUNT}`],
+    ]);
+    expect(accounts[1].provider).toContain(`account-${PROD_ACCOUNT}`);
+    const role = one('aws:iam/role:Role', 'apigateway-cloudwatch');
+    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
+    expect(
+      ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')
+        .filter((a) => a.name.startsWith('apigateway-'))
+        .map((a) => a.inputs.policyArn),
+    ).toEqual([
+      'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+      'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    ]);
+    // ...and every stack file reads it (existing), none sets it.
+    for (const stack of [...STACKS, 'review']) {
+      const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };
+      expect({ stack, mode: file.config['dofs:apiGatewayAccount'] ?? 'existing' }).toEqual({ stack, mode: 'existing' });
+    }
   });
 
   /**
@@ -250,7 +278,7 @@ describe('cloud credentials', () => {
     const allowed = (sub: string) =>
       ofType('aws:iam/role:Role')
         .map((r) => r.name)
-        .filter((role) => mayAssume(role, sub))
+        .filter((role) => !role.startsWith('apigateway-cloudwatch') && mayAssume(role, sub))
         .sort();
     // A preview of dev, and a review stack's own deployments (where a pull request's code runs).
     expect(allowed(subject('acme', 'dev', 'preview'))).toEqual(['preview-dev']);

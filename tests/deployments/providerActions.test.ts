@@ -162,16 +162,15 @@ it('can deny: a call on another application, a role passed to EC2, a role create
     }),
   ).not.toBe('Allowed');
   expect(await decide(dev, 'iam:DeleteRolePermissionsBoundary', role)).not.toBe('Allowed');
-  // The one managed policy a role may get is the API Gateway account role's; nothing outside the account's region.
+  // No managed policy at all; nothing outside the account's region.
   const boundary = { 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/dofs-delivery/dofs-dev-boundary` };
   const cloudwatchRole = `arn:aws:iam::${ACCOUNT}:role/dofs/dofs-dev-cloudwatch-role-1a2b3c`;
   const attach = (policy: string) => decide(dev, 'iam:AttachRolePolicy', cloudwatchRole, { ...boundary, 'iam:PolicyARN': policy });
-  expect(await attach('arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs')).toBe('Allowed');
+  expect(await attach('arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs')).not.toBe('Allowed');
   expect(await attach('arn:aws:iam::aws:policy/AdministratorAccess')).not.toBe('Allowed');
   expect(await decide(dev, 'lambda:GetFunction', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:dofs-dev-validator`)).not.toBe('Allowed');
-  // Only dev, the first stack of the account, may set the account's API Gateway CloudWatch role.
-  const prod = deployPolicy(ACCOUNT, REGION, stackTarget('prod'));
-  expect(await decide(prod, 'apigateway:PATCH', `arn:aws:apigateway:${REGION}::/account`)).not.toBe('Allowed');
+  // No deploy role may change the account's API Gateway CloudWatch role: deployments/ sets it.
+  expect(await decide(dev, 'apigateway:PATCH', `arn:aws:apigateway:${REGION}::/account`)).not.toBe('Allowed');
 });
 
 describe('the permissions boundary', () => {

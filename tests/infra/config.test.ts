@@ -59,6 +59,16 @@ describe('stack config', () => {
     expect(() => decodeConfig(stackConfig(stack), stack)).not.toThrow();
   });
 
+  it("refuses setting the account's CloudWatch role within delivery's boundary, naming both keys", () => {
+    expect(problemsOf({ 'dofs:apiGatewayAccount': 'managed', 'dofs:permissionsBoundary': 'delivery' })).toEqual([
+      "dofs:apiGatewayAccount = 'managed' cannot go with dofs:permissionsBoundary = 'delivery': deployments/ sets the account's " +
+        'CloudWatch role itself; remove apiGatewayAccount, or permissionsBoundary for a deploy outside delivery',
+    ]);
+    expect(problemsOf({ 'dofs:permissionsBoundary': 'arn:aws:iam::123456789012:role/x' })[0]).toMatch(
+      /^dofs:permissionsBoundary = 'arn:aws:iam::123456789012:role\/x' is not allowed: expected "delivery"/,
+    );
+  });
+
   it('names the key, the value and what is allowed for a bad value', () => {
     expect(problemsOf({ 'dofs:fulfillmentSuccessRate': '1.5' })).toEqual([
       'dofs:fulfillmentSuccessRate = 1.5 is not allowed: expected a number from 0 to 1',

@@ -5,7 +5,9 @@ describe('npm start flags', () => {
   it('refuses an unknown stack with one line and exit code 1', async () => {
     const r = await runCli(['--stack', 'qa', '--port', '0']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe("dofs local cloud: unknown stack 'qa': expected one of dev, prod, review, staging (a Pulumi.<stack>.yaml file)");
+    expect(r.stderr.trim()).toBe(
+      "dofs local cloud: unknown stack 'qa': expected one of dev, prod, review, staging (a Pulumi.<stack>.yaml file)",
+    );
   });
 
   it('refuses a taken port with one line and exit code 1', async () => {

@@ -16,7 +16,6 @@ export const REGION = 'eu-west-1';
 export const stackTarget = (stack: string): DeployTarget => ({
   kind: 'stack',
   stack,
-  managesApiGatewayAccount: stack === 'dev',
   destroy: stack !== 'prod',
 });
 export const REVIEW: DeployTarget = { kind: 'review' };
