@@ -60,7 +60,7 @@ export class OrderStore extends pulumi.ComponentResource {
 
   /**
    * Write access by role: `api` creates and retracts ACCEPTED orders; `workflow` moves them to PENDING;
-   * `outcome` finishes them and records failures.
+   * `outcome` finishes them, reads the status of one it could not change, and records failures.
    */
   grantWrite(role: 'api' | 'workflow' | 'outcome'): Statement[] {
     switch (role) {
@@ -71,8 +71,9 @@ export class OrderStore extends pulumi.ComponentResource {
       case 'workflow':
         return [{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [this.orders.arn] }];
       case 'outcome':
+        // GetItem: an update that changed nothing tells a finished order from an unknown one (runtime/orders.ts statusOf).
         return [
-          { Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [this.orders.arn] },
+          { Effect: 'Allow', Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [this.orders.arn] },
           { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [this.failedOrders.arn] },
         ];
     }

@@ -1,6 +1,7 @@
 // One Lambda "sandbox": a worker thread that loads a generated bundle and runs the invocations the host
 // sends it, as the nodejs22.x runtime would (local/lambdaRuntime.js follows aws-lambda-ric). Plain
 // JavaScript: it runs the bundle, not our TypeScript.
+const { randomBytes } = require('crypto');
 const { parentPort, workerData } = require('worker_threads');
 const { invocationError, loadHandler, patchConsole, runtimeError, serializeResponse, toRapidResponse } = require('./lambdaRuntime');
 
@@ -107,6 +108,13 @@ parentPort.on('message', ({ id, payload, requestId, deadline }) => {
   const context = contextFor(requestId, deadline);
   const callback = (err, result) => (err !== undefined && err !== null ? fail(err) : succeed(result));
   currentRequestId = requestId; // src/InvokeContext.js `updateLoggingContext`
+  // Lambda sets the X-Ray header for each invocation (configuration-envvars.html, "_X_AMZN_TRACE_ID ... changes with
+  // each invocation"; aws-lambda-ric src/InvokeContext.js from Lambda-Runtime-Trace-Id). A trace id is
+  // 1-<epoch seconds, 8 hex>-<24 hex> (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html).
+  // Handlers read it as they start, before anything awaits: the next invocation here may set it again.
+  process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0')}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
   try {
     const returned = handler(JSON.parse(payload), context, callback);
     if (returned && typeof returned.then === 'function') returned.then(succeed, fail);

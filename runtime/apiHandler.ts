@@ -9,7 +9,7 @@ import { classifyAwsError, configError, idempotencyConflictError, invalidInputEr
 import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { type HttpResponse, answerWithin, errorResponse, json, problemsOf, responseForError } from './http';
-import { type Logger, makeLogger } from './log';
+import { type Logger, coldStartTracker, errorFields, invocationFields, makeLogger } from './log';
 import { type OrderRecord, type OrderTables, makeOrderTables, toView } from './orders';
 
 /** CONTRACT.md: bodies over 32 KiB are refused. */
@@ -164,7 +164,7 @@ export const acceptOrder =
     try {
       await deps.startExecution(input(record));
     } catch (e) {
-      log.error('StartExecution failed; removing the order so that nothing is left half-accepted', { error: (e as Error).name });
+      log.error('StartExecution failed; removing the order so that nothing is left half-accepted', errorFields(e));
       await deps.tables.deleteUnstarted(orderId);
       throw classifyAwsError(e);
     }
@@ -172,9 +172,10 @@ export const acceptOrder =
       await deps.tables.markWorkflowStarted(orderId);
     } catch (e) {
       // The execution runs; a replay would only start it again under the same name.
-      log.warn('could not flag the workflow as started', { error: (e as Error).name });
+      log.warn('could not flag the workflow as started', errorFields(e));
     }
     log.info('order accepted', { customerId: request.customerId, items: request.items.length });
+    log.metric('OrdersAccepted', 1, { Function: 'api-handler' });
     return accepted;
   };
 
@@ -213,7 +214,10 @@ export const routeApiRequest =
     } catch (e) {
       const err = classifyAwsError(e);
       const res = responseForError(err);
-      if (res.statusCode >= 500) deps.log.error('request failed', { error: (err as Error)?.name, errorMessage: (err as Error)?.message });
+      if (res.statusCode >= 500) {
+        deps.log.error('request failed', { failureKind: 'system', ...errorFields(err) });
+        deps.log.metric('SystemFailures', 1, { Function: 'api-handler' });
+      }
       return res;
     }
   };
@@ -236,8 +240,9 @@ export const apiHandlerFactory = () => {
       if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
     }
   };
+  const firstCall = coldStartTracker();
   return async (event: APIGatewayProxyEvent, context: Context): Promise<HttpResponse> => {
-    const log = baseLog.with({ requestId: context.awsRequestId });
+    const log = baseLog.with(invocationFields(context, firstCall()));
     const work = routeApiRequest(
       event,
       codecs,

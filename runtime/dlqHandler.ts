@@ -5,11 +5,12 @@ import { type FulfillmentMessage, makeCodecs } from './codecs';
 import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
-import { type Logger, makeLogger } from './log';
+import { fullBatchFailureError } from './errors';
+import { type Logger, coldStartTracker, errorFields, invocationFields, makeLogger } from './log';
 import { type OrderTables, makeOrderTables } from './orders';
 
 export interface DlqDeps {
-  readonly tables: Pick<OrderTables, 'markFailed' | 'recordUnreadable'>;
+  readonly tables: Pick<OrderTables, 'markFailed' | 'recordMessage' | 'statusOf'>;
   readonly now: () => string;
   readonly log: Logger;
   readonly inject: (where: string) => Promise<void>;
@@ -17,8 +18,9 @@ export interface DlqDeps {
 
 /**
  * Records each dead-lettered message: the order becomes FAILED with PROCESSING_ERROR and gets its one
- * failed-orders record. A message that names no order is recorded under `unreadable#<messageId>`, so
- * nothing is lost. An order that finished meanwhile is left as it is.
+ * failed-orders record. A message that is no order (unreadable) is recorded under `unreadable#<messageId>`,
+ * one that names an order nobody holds under `unknown-order#<messageId>`, so nothing is lost. An order that
+ * finished meanwhile is left as it is. When every record of the batch fails, the batch throws.
  */
 export const recordDeadLetters =
   (records: readonly SQSRecord[], decode: (body: unknown) => FulfillmentMessage) =>
@@ -33,17 +35,18 @@ export const recordDeadLetters =
         try {
           message = decode(JSON.parse(record.body));
         } catch (e) {
-          await deps.tables.recordUnreadable({
+          await deps.tables.recordMessage({
             orderId: `unreadable#${record.messageId}`,
             customerId: '',
-            failureReason: 'PROCESSING_ERROR',
+            failureReason: 'UNREADABLE_MESSAGE',
             stage: 'DEAD_LETTER',
             error: 'UnreadableMessage',
             cause: `${(e as Error).message}; body: ${record.body.slice(0, 1000)}`,
             items: '[]',
             failedAt: now,
           });
-          log.error('dead letter names no order; recorded as unreadable', { failureKind: 'system' });
+          log.error('dead letter names no order; recorded as unreadable', { failureKind: 'system', ...errorFields(e) });
+          log.metric('UnreadableMessages', 1, { Function: 'dlq-handler' });
           continue;
         }
         const changed = await deps.tables.markFailed(
@@ -59,20 +62,38 @@ export const recordDeadLetters =
           },
           ['ACCEPTED', 'PENDING'],
         );
-        log
-          .with({ orderId: message.orderId })
-          .error(changed ? 'order failed after its retries' : 'dead letter for a finished order; ignored', {
-            failureKind: 'system',
-            outcome: changed ? 'PROCESSING_ERROR' : 'ALREADY_FINISHED',
+        const orderLog = log.with({ orderId: message.orderId });
+        if (changed) {
+          orderLog.error('order failed after its retries', { failureKind: 'system', outcome: 'PROCESSING_ERROR' });
+          log.metric('DeadLetteredOrders', 1, { Function: 'dlq-handler' });
+        } else if ((await deps.tables.statusOf(message.orderId)) !== undefined) {
+          orderLog.info('dead letter for a finished order; ignored', { outcome: 'ALREADY_FINISHED' });
+        } else {
+          await deps.tables.recordMessage({
+            orderId: `unknown-order#${record.messageId}`,
+            namedOrderId: message.orderId,
+            customerId: message.customerId,
+            failureReason: 'UNKNOWN_ORDER',
+            stage: 'DEAD_LETTER',
+            error: 'UnknownOrder',
+            cause: `the dead letter names order ${message.orderId}, which the orders table does not hold`,
+            items: JSON.stringify(message.items),
+            failedAt: now,
           });
-        if (changed) log.metric('DeadLetteredOrders', 1, { Function: 'dlq-handler' });
+          orderLog.error('dead letter names no known order; recorded in the failed-orders table', {
+            failureKind: 'system',
+            outcome: 'UNKNOWN_ORDER',
+          });
+          log.metric('UnknownOrderMessages', 1, { Function: 'dlq-handler' });
+        }
       } catch (e) {
-        log.error('could not record the dead letter; it stays on the DLQ', {
-          error: (e as Error)?.name,
-          errorMessage: (e as Error)?.message,
-        });
+        log.error('could not record the dead letter; it stays on the DLQ', { failureKind: 'system', ...errorFields(e) });
+        log.metric('SystemFailures', 1, { Function: 'dlq-handler' });
         failures.push({ itemIdentifier: record.messageId });
       }
+    }
+    if (records.length > 0 && failures.length === records.length) {
+      throw fullBatchFailureError(`all ${records.length} dead letters of the batch failed to be recorded; they stay on the DLQ`);
     }
     return { batchItemFailures: failures };
   };
@@ -89,7 +110,9 @@ export const dlqHandlerFactory = () => {
   const injectTimeout = makeFaultInjector({ timeoutRate });
   const inject = makeFaultInjector({ errorRate });
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
+  const firstCall = coldStartTracker();
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const log = baseLog.with(invocationFields(context, firstCall()));
     for (let i = 0; i < event.Records.length; i++) await injectTimeout('dlq-handler');
     return recordDeadLetters(
       event.Records,
@@ -97,7 +120,7 @@ export const dlqHandlerFactory = () => {
     )({
       tables,
       now: () => new Date().toISOString(),
-      log: baseLog.with({ requestId: context.awsRequestId }),
+      log,
       inject,
     });
   };

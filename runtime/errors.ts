@@ -22,6 +22,7 @@ export const RUNTIME_ERROR_NAMES = [
   'IdempotencyConflictError',
   'ConfigError',
   'DeadlineExceededError',
+  'FullBatchFailureError',
 ] as const;
 export type RuntimeErrorName = (typeof RUNTIME_ERROR_NAMES)[number];
 
@@ -70,6 +71,15 @@ export const configError = (message: string): DofsError<'ConfigError'> => dofsEr
  * answers this rather than being cut off, which would leave API Gateway only its own 502 to send.
  */
 export const deadlineExceededError = (message: string): DofsError<'DeadlineExceededError'> => dofsError('DeadlineExceededError', message);
+
+/**
+ * Every record of a queue batch failed. Thrown rather than returned as `batchItemFailures` listing them all,
+ * which SQS treats the same (every message returns to the queue), so that Lambda counts the invocation in
+ * its Errors metric and the function's Errors alarm can fire: a consumer that reports every failure per
+ * record never errors. Powertools' batch processor throws its FullBatchFailureError for the same reason
+ * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/batch/).
+ */
+export const fullBatchFailureError = (message: string): DofsError<'FullBatchFailureError'> => dofsError('FullBatchFailureError', message);
 
 /**
  * Whether `err` is one of the runtime's errors (named `name`, when given). Decided by the name, as Lambda

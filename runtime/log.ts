@@ -60,3 +60,45 @@ export const makeLogger = (
     },
   };
 };
+
+/** The fields of a caught error a log line carries: its name, message and stack (logs only; never a response). */
+export const errorFields = (e: unknown): Record<string, unknown> => {
+  const err = e as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  return {
+    error: typeof err?.name === 'string' ? err.name : typeof e,
+    errorMessage: typeof err?.message === 'string' ? err.message : String(e),
+    ...(typeof err?.stack === 'string' ? { stack: err.stack } : {}),
+  };
+};
+
+/**
+ * Tells the first invocation of a sandbox from the others: made once in a handler's factory (its init), so
+ * that the first call answers true (a cold start) and every later one false.
+ */
+export const coldStartTracker = (): (() => boolean) => {
+  let cold = true;
+  return () => {
+    const was = cold;
+    cold = false;
+    return was;
+  };
+};
+
+/** The Root of an X-Ray trace header (`Root=1-…;Parent=…;Sampled=1`), as Powertools logs it. */
+export const traceIdOf = (header: string | undefined): string | undefined => /(?:^|;)Root=([^;]+)/.exec(header ?? '')?.[1];
+
+/**
+ * What every line of one invocation carries: the request id, the X-Ray trace id and whether this is a cold
+ * start. Lambda sets `_X_AMZN_TRACE_ID` for each invocation
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime):
+ * read it when the invocation starts, before anything awaits.
+ */
+export const invocationFields = (
+  context: { awsRequestId?: string } | undefined,
+  coldStart: boolean,
+  traceHeader: string | undefined = process.env._X_AMZN_TRACE_ID,
+): Record<string, unknown> => ({
+  requestId: context?.awsRequestId,
+  xray_trace_id: traceIdOf(traceHeader),
+  cold_start: coldStart,
+});

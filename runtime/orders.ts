@@ -38,6 +38,16 @@ export interface FailedOrderRecord {
   readonly failedAt: string;
 }
 
+/**
+ * A failed-orders record of a queue message that is no order's: keyed by the message (`unreadable#<id>`,
+ * `unknown-order#<id>`), with a reason of its own, so that no message is ever dropped without a record.
+ */
+export interface MessageRecord extends Omit<FailedOrderRecord, 'failureReason'> {
+  readonly failureReason: 'UNREADABLE_MESSAGE' | 'UNKNOWN_ORDER';
+  /** The order id the message named, when it named one. */
+  readonly namedOrderId?: string;
+}
+
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['REJECTED', 'FULFILLED', 'FAILED'];
 
 const isConditionFailure = (e: unknown) => (e as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -204,7 +214,22 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
     },
 
     /** A failed-orders record for a message that names no order (undecodable), keyed by message id. */
-    async recordUnreadable(record: FailedOrderRecord): Promise<void> {
+    /** The order's status, read strongly consistent; undefined when no order has this id. */
+    async statusOf(orderId: string): Promise<OrderStatus | undefined> {
+      const got = await send<{ Item?: { status?: OrderStatus } }>(
+        new GetCommand({
+          TableName: ordersTable,
+          Key: { orderId },
+          ConsistentRead: true,
+          ProjectionExpression: '#s',
+          ExpressionAttributeNames: { '#s': 'status' },
+        }),
+      );
+      return got.Item?.status;
+    },
+
+    /** Records a message that is no order's (unreadable, or naming an unknown order), once per message. */
+    async recordMessage(record: MessageRecord): Promise<void> {
       try {
         await send(new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }));
       } catch (e) {

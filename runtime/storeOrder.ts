@@ -4,7 +4,7 @@ import { type StorageResult, type WorkflowInput, makeCodecs } from './codecs';
 import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
-import { makeLogger } from './log';
+import { coldStartTracker, errorFields, invocationFields, makeLogger } from './log';
 import { makeOrderTables } from './orders';
 
 /** The store-order function's handler type: what the workflow's StoreOrder task is typed by. */
@@ -17,12 +17,21 @@ export const storeOrderFactory = () => {
   const log = makeLogger('store-order', logLevelOf(), {}, undefined, { Stack: stackOf() });
   const inject = makeFaultInjector(faultsOf());
   const tables = makeOrderTables(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.ORDERS_TABLE, env.FAILED_ORDERS_TABLE);
+  const firstCall = coldStartTracker();
   const handler: StoreOrderHandler = async (input, context?: { awsRequestId?: string }) => {
-    const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');
-    await inject('store-order');
-    const result = await tables.storePending(order, new Date().toISOString());
-    log.with({ requestId: context?.awsRequestId, orderId: order.orderId }).info('order stored', { ...result });
-    return result;
+    let invocation = log.with(invocationFields(context, firstCall()));
+    try {
+      const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');
+      invocation = invocation.with({ orderId: order.orderId });
+      await inject('store-order');
+      const result = await tables.storePending(order, new Date().toISOString());
+      invocation.info('order stored', { ...result });
+      return result;
+    } catch (e) {
+      // Step Functions retries or catches it (the workflow's Retry/Catch); the line keeps its stack.
+      invocation.error('storing the order failed with an error', { failureKind: 'system', ...errorFields(e) });
+      throw e;
+    }
   };
   return handler;
 };

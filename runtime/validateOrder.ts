@@ -2,7 +2,7 @@ import { type RejectionReason, type ValidationResult, type WorkflowInput, makeCo
 import { faultsOf, logLevelOf, stackOf } from './env';
 import { makeFaultInjector } from './faults';
 import { decodeOrThrow } from './http';
-import { makeLogger } from './log';
+import { coldStartTracker, errorFields, invocationFields, makeLogger } from './log';
 
 /** Tier-2 business rules (CONTRACT.md), as data so that docs and tests can list them. */
 export const BUSINESS_RULES = {
@@ -50,14 +50,26 @@ export const validatorFactory = () => {
   const codecs = makeCodecs();
   const log = makeLogger('validator', logLevelOf(), {}, undefined, { Stack: stackOf() });
   const inject = makeFaultInjector(faultsOf());
+  const firstCall = coldStartTracker();
   const handler: ValidateOrderHandler = async (input, context?: { awsRequestId?: string }) => {
-    const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');
-    await inject('validator');
-    const result = validateOrder(order);
-    log.with({ requestId: context?.awsRequestId, orderId: order.orderId }).info(result.valid ? 'order valid' : 'order rejected', {
-      reasons: result.reasons.map((r) => r.code),
-    });
-    return result;
+    let invocation = log.with(invocationFields(context, firstCall()));
+    try {
+      const order = decodeOrThrow(codecs.WorkflowInput, input, 'workflow input is not an order');
+      invocation = invocation.with({ orderId: order.orderId });
+      await inject('validator');
+      const result = validateOrder(order);
+      if (result.valid) invocation.info('order valid');
+      else {
+        // A business outcome, not an error: the order ends REJECTED with its reasons.
+        invocation.warn('business failure: order rejected', { failureKind: 'business', reasons: result.reasons.map((r) => r.code) });
+        invocation.metric('BusinessFailures', 1, { Function: 'validator', Reason: 'REJECTED' });
+      }
+      return result;
+    } catch (e) {
+      // Step Functions retries or catches it (the workflow's Retry/Catch); the line keeps its stack.
+      invocation.error('validation failed with an error', { failureKind: 'system', ...errorFields(e) });
+      throw e;
+    }
   };
   return handler;
 };

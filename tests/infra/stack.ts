@@ -167,14 +167,14 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         ...xray,
       });
       expect(policy('dofs-fulfillment-policy')).toEqual({
-        'dynamodb:UpdateItem': [orders],
+        'dynamodb:UpdateItem,dynamodb:GetItem': [orders],
         'dynamodb:PutItem': [failed],
         'sqs:ReceiveMessage,sqs:DeleteMessage,sqs:GetQueueAttributes': ['arn:aws:sqs:eu-west-1:123456789012:dofs-orders'],
         ...logs('fulfillment'),
         ...xray,
       });
       expect(policy('dofs-dlq-handler-policy')).toEqual({
-        'dynamodb:UpdateItem': [orders],
+        'dynamodb:UpdateItem,dynamodb:GetItem': [orders],
         'dynamodb:PutItem': [failed],
         'sqs:ReceiveMessage,sqs:DeleteMessage,sqs:GetQueueAttributes': ['arn:aws:sqs:eu-west-1:123456789012:dofs-dlq'],
         ...logs('dlq-handler'),

@@ -4,6 +4,7 @@
  */
 import { levelOfLogLine } from '../../local/lambdaLogs';
 import { type LogLevel, makeLogger } from '../../runtime/log';
+import { coldStartTracker, errorFields, invocationFields, traceIdOf } from '../../runtime/log';
 
 describe('makeLogger', () => {
   it.each<LogLevel>(['DEBUG', 'INFO', 'WARN', 'ERROR'])(
@@ -30,5 +31,27 @@ describe('metric lines', () => {
     ]);
     // EMF takes each dimension's value from the member of the same name.
     expect(line).toMatchObject({ Stack: 'staging', Function: 'fulfillment', OrdersFulfilled: 1, orderId: 'o' });
+  });
+});
+
+describe('invocation fields', () => {
+  it('carry the request id, the X-Ray trace id (the Root of the header Lambda sets) and whether the sandbox is cold', () => {
+    const first = coldStartTracker();
+    const header = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    expect(invocationFields({ awsRequestId: 'req-1' }, first(), header)).toEqual({
+      requestId: 'req-1',
+      xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+      cold_start: true,
+    });
+    expect(invocationFields({ awsRequestId: 'req-2' }, first(), header).cold_start).toBe(false);
+    expect(traceIdOf('Parent=1;Sampled=0')).toBeUndefined();
+    expect(traceIdOf(undefined)).toBeUndefined();
+  });
+
+  it("give an error's name, message and stack to the log line", () => {
+    const fields = errorFields(new TypeError('boom'));
+    expect(fields).toMatchObject({ error: 'TypeError', errorMessage: 'boom' });
+    expect(fields.stack).toMatch(/^TypeError: boom\n\s+at /);
+    expect(errorFields('a string')).toEqual({ error: 'string', errorMessage: 'a string' });
   });
 });

@@ -147,6 +147,29 @@ describe('fulfillment', () => {
     const systemLines = lines.filter((l) => l.failureKind === 'system');
     expect(systemLines).toHaveLength(2);
     expect(systemLines[1].message).toContain('system failure');
+    // Each system failure line carries the error's stack, and each is counted.
+    expect(systemLines.every((l) => typeof l.stack === 'string' && l.stack.length > 0)).toBe(true);
+    expect(lines.filter((l) => l.SystemFailures === 1)).toHaveLength(2);
+  });
+
+  it('throws when every record of the batch fails, so that Lambda counts an error (and redelivers them all)', async () => {
+    const { log } = quiet();
+    const recs = [sqsRecord('{"not":"an order"}'), sqsRecord('nor this')];
+    const run = fulfillBatch(recs, decode)({ tables, successRate: 0.7, now: () => 't2', log, inject: noFaults });
+    await expect(run).rejects.toMatchObject({ name: 'FullBatchFailureError', message: expect.stringContaining('all 2 messages') });
+  });
+
+  it('records a message that names no known order, with its own reason, and does not redeliver it', async () => {
+    const { lines, log } = quiet();
+    const ghost = idWith(true);
+    const rec = sqsRecord(message(ghost));
+    const res = await fulfillBatch([rec], decode)({ tables, successRate: 0.7, now: () => 't2', log, inject: noFaults });
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(await failedRecords(`unknown-order#${rec.messageId}`)).toEqual([
+      expect.objectContaining({ failureReason: 'UNKNOWN_ORDER', stage: 'FULFILLMENT', namedOrderId: ghost }),
+    ]);
+    expect(await get(ghost)).toBeUndefined();
+    expect(lines.filter((l) => l.UnknownOrderMessages === 1)).toHaveLength(1);
   });
 });
 
@@ -180,18 +203,36 @@ describe('dlq-handler', () => {
     const rec = sqsRecord('not json at all');
     await recordDeadLetters([rec], decode)({ tables, now: () => 't9', log, inject: noFaults });
     expect(await failedRecords(`unreadable#${rec.messageId}`)).toEqual([
-      expect.objectContaining({ failureReason: 'PROCESSING_ERROR', error: 'UnreadableMessage' }),
+      expect.objectContaining({ failureReason: 'UNREADABLE_MESSAGE', error: 'UnreadableMessage' }),
     ]);
   });
 
-  it('keeps a dead letter it could not record on the DLQ', async () => {
+  it('records a dead letter that names no known order, with its own reason', async () => {
     const { log } = quiet();
-    const rec = sqsRecord(message(idWith(true)));
+    const ghost = idWith(false);
+    const rec = sqsRecord(message(ghost), 3);
+    expect(await recordDeadLetters([rec], decode)({ tables, now: () => 't9', log, inject: noFaults })).toEqual({ batchItemFailures: [] });
+    expect(await failedRecords(`unknown-order#${rec.messageId}`)).toEqual([
+      expect.objectContaining({ failureReason: 'UNKNOWN_ORDER', stage: 'DEAD_LETTER', namedOrderId: ghost }),
+    ]);
+  });
+
+  it('keeps a dead letter it could not record on the DLQ, and throws when it could record none', async () => {
+    const { log } = quiet();
+    const failing = sqsRecord(message(idWith(true)));
+    const fine = sqsRecord('not json');
+    let calls = 0;
     const inject = async () => {
+      if (calls++ === 0) throw transientError('injected');
+    };
+    expect(await recordDeadLetters([failing, fine], decode)({ tables, now: () => 't9', log, inject })).toEqual({
+      batchItemFailures: [{ itemIdentifier: failing.messageId }],
+    });
+    const always = async () => {
       throw transientError('injected');
     };
-    expect(await recordDeadLetters([rec], decode)({ tables, now: () => 't9', log, inject })).toEqual({
-      batchItemFailures: [{ itemIdentifier: rec.messageId }],
+    await expect(recordDeadLetters([failing], decode)({ tables, now: () => 't9', log, inject: always })).rejects.toMatchObject({
+      name: 'FullBatchFailureError',
     });
   });
 });

@@ -163,6 +163,26 @@ describe('generated Lambda bundles', () => {
     expect(JSON.parse(hanging.result.body).error.code).toBe('GATEWAY_TIMEOUT');
   });
 
+  it("logs each line with the request id, the invocation's X-Ray trace id and the cold start, and counts a rejection", async () => {
+    const header = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    const r = await invoke(
+      'validator',
+      'dofs-validator',
+      { orderId: 'o', acceptedAt: 't', ...order, customerId: 'nope' },
+      { _X_AMZN_TRACE_ID: header },
+    );
+    const lines = r.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejected = lines.find((l) => l.message === 'business failure: order rejected');
+    expect(rejected).toMatchObject({
+      orderId: 'o',
+      xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+      cold_start: true,
+      failureKind: 'business',
+    });
+    expect(typeof rejected!.requestId).toBe('string');
+    expect(lines.find((l) => l.BusinessFailures === 1)).toMatchObject({ Reason: 'REJECTED', Function: 'validator', Stack: 'dev' });
+  });
+
   it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
     const ok = await invoke('validator', 'dofs-validator', { orderId: 'o', acceptedAt: 't', ...order });
     expect(ok.result).toEqual({ valid: true, reasons: [], summary: 'order is valid' });
@@ -180,6 +200,8 @@ describe('generated Lambda bundles', () => {
     ['store-order', 'dofs-store-order', { orderId: 'o', acceptedAt: 't', ...order }, { DOFS_FAULTS: '{"errorRate":1}' }, 'TransientError'],
     ['validator', 'dofs-validator', { orderId: 'o', acceptedAt: 't', ...order }, { DOFS_FAULTS: '{"errorRate":1}' }, 'TransientError'],
     ['validator', 'dofs-validator', { orderId: 'o' }, { LOG_LEVEL: 'LOUD' }, 'ConfigError'],
+    // Every record of the batch failed: thrown, so that Lambda's Errors metric (and its alarm) sees it.
+    ['fulfillment', 'dofs-fulfillment', { Records: [sqsRecord('not an order'), sqsRecord('{}')] }, {}, 'FullBatchFailureError'],
   ])(
     '%s: a runtime error it throws is a native Error with a stack, which the runtime reports as its name',
     async (name, fn, event, env, type) => {
@@ -206,8 +228,9 @@ describe('generated Lambda bundles', () => {
     expect(fulfilled.result).toEqual({ batchItemFailures: [] });
     expect((await get(orderId))?.status).toMatch(/^(FULFILLED|FAILED)$/);
 
+    // One bad record beside a good one: reported alone (a batch where every record fails throws instead).
     const garbage = sqsRecord('{"nope":1}');
-    const partial = await invoke('fulfillment', 'dofs-fulfillment', { Records: [garbage] });
+    const partial = await invoke('fulfillment', 'dofs-fulfillment', { Records: [garbage, sqsRecord(message)] });
     expect(partial.result).toEqual({ batchItemFailures: [{ itemIdentifier: garbage.messageId }] });
 
     const dead = await invoke('dlq-handler', 'dofs-dlq-handler', { Records: [sqsRecord(message, 3)] });
