@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { decodeKeys, show } from './configKeys';
+import { ALARM_DEFAULTS } from './components/alarms';
 import { API_GATEWAY_ACCOUNT_MODES } from './components/apiGatewayAccount';
 import { FULFILLMENT_QUEUE_DEFAULTS, MAPPING_MAX_CONCURRENCY, validateBatching } from './components/fulfillmentQueue';
 import { FUNCTION_DEFAULTS } from './components/lambdaFunction';
@@ -72,10 +73,26 @@ const fields = {
     Object.fromEntries(API_GATEWAY_ACCOUNT_MODES.map((m) => [m, null])) as Record<(typeof API_GATEWAY_ACCOUNT_MODES)[number], null>,
   ),
   faults: Faults,
+  alarmThresholds: t.exact(
+    t.partial({
+      systemFailures: intIn(1, 100_000),
+      functionErrors: intIn(1, 100_000),
+      throttles: intIn(1, 100_000),
+      dlqOldestAgeSeconds: intIn(60, 1_209_600),
+      dlqMessagesReceived: intIn(1, 100_000),
+      api5xxRate: refine(t.number, (n) => n > 0 && n <= 1, 'a share above 0, at most 1'),
+      apiLatencyP99Ms: intIn(1, 29_000),
+      failedExecutions: intIn(1, 100_000),
+    }),
+  ),
 };
 type Fields = typeof fields;
 type Key = keyof Fields;
-export type StackConfig = { [K in Exclude<Key, 'alarmEmail' | 'permissionsBoundary' | 'faults'>]: t.TypeOf<Fields[K]> } & {
+export type StackConfig = {
+  [K in Exclude<Key, 'alarmEmail' | 'permissionsBoundary' | 'faults' | 'alarmThresholds'>]: t.TypeOf<Fields[K]>;
+} & {
+  /** Overrides of the alarms' thresholds (components/alarms.ts ALARM_DEFAULTS). */
+  alarmThresholds?: t.TypeOf<Fields['alarmThresholds']>;
   alarmEmail?: string;
   /** The permissions boundary every role of the stack carries: 'delivery' or a policy ARN; none when unset. */
   permissionsBoundary?: string;
@@ -86,7 +103,7 @@ export type StackConfig = { [K in Exclude<Key, 'alarmEmail' | 'permissionsBounda
  * The defaults, taken from the components that apply them. Pulumi.yaml and the README's config table
  * repeat them for people; tests/infra/config.test.ts keeps both equal to these.
  */
-export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'permissionsBoundary' | 'faults'> = {
+export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'permissionsBoundary' | 'faults' | 'alarmThresholds'> = {
   fulfillmentSuccessRate: FULFILLMENT_QUEUE_DEFAULTS.fulfillmentSuccessRate,
   workflowType: ORCHESTRATOR_DEFAULTS.workflowType,
   maxReceiveCount: FULFILLMENT_QUEUE_DEFAULTS.maxReceiveCount,
@@ -144,6 +161,19 @@ export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: strin
   }
   if (PROTECTED_STACKS.includes(stack) && out.pointInTimeRecovery !== true) {
     problems.push(`${CONFIG_NAMESPACE}:pointInTimeRecovery = ${show(out.pointInTimeRecovery)} is not allowed on '${stack}': expected true`);
+  }
+  if (PROTECTED_STACKS.includes(stack) && out.alarmEmail === undefined) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:alarmEmail is not set on '${stack}': its alarms would tell nobody (pulumi config set dofs:alarmEmail <on-call address>)`,
+    );
+  }
+  if (values.alarmThresholds !== undefined) {
+    const unknown = Object.keys(given.alarmThresholds as object).filter((k) => !(k in ALARM_DEFAULTS));
+    if (unknown.length > 0) {
+      problems.push(
+        `${CONFIG_NAMESPACE}:alarmThresholds has unknown fields ${unknown.map(show).join(', ')}; allowed: ${Object.keys(ALARM_DEFAULTS).join(', ')}`,
+      );
+    }
   }
   if (PROTECTED_STACKS.includes(stack) && out.deletionProtection !== true) {
     problems.push(`${CONFIG_NAMESPACE}:deletionProtection = ${show(out.deletionProtection)} is not allowed on '${stack}': expected true`);

@@ -105,7 +105,13 @@ export const createDofs = (
     name,
     {
       email: config.alarmEmail,
+      thresholds: config.alarmThresholds,
+      stack: pulumi.getStack(),
+      queue: queue.queue,
       deadLetterQueue: queue.deadLetterQueue,
+      systemFailureFunctions: ['api-handler', 'fulfillment', 'dlq-handler'],
+      api: { name: api.api.name, stage: api.stage.stageName, accessLogGroup: api.accessLogs },
+      stateMachine: orchestrator.stateMachine,
       functions: {
         'api-handler': api.apiHandler.function,
         validator: orchestrator.validator.function,

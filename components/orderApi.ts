@@ -139,6 +139,8 @@ export class OrderApi extends pulumi.ComponentResource {
   readonly api: aws.apigateway.RestApi;
   readonly apiHandler: InlineFunction<ReturnType<typeof apiHandlerFactory>>;
   readonly stage: aws.apigateway.Stage;
+  /** The stage's access log (JSON lines), which the throttle alarm's metric filter reads. */
+  readonly accessLogs: aws.cloudwatch.LogGroup;
   readonly url: pulumi.Output<string>;
   /**
    * The stack's order-id key (base64, a Pulumi secret): the HMAC key that turns an Idempotency-Key into an
@@ -287,6 +289,7 @@ export class OrderApi extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...integrations, ...responses] },
     );
     const accessLogs = new aws.cloudwatch.LogGroup(`${name}-access-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
+    this.accessLogs = accessLogs;
     this.stage = new aws.apigateway.Stage(
       `${name}-stage`,
       {

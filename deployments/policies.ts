@@ -224,6 +224,10 @@ export const deployPolicy = (account: string, region: string, target: DeployTarg
         'logs:CreateLogGroup',
         'logs:DeleteLogGroup',
         'logs:PutRetentionPolicy',
+        // The API throttle alarm's metric filter on the access log (components/alarms.ts).
+        'logs:PutMetricFilter',
+        'logs:DescribeMetricFilters',
+        'logs:DeleteMetricFilter',
         'logs:TagResource',
         'logs:UntagResource',
         'logs:ListTagsForResource',
@@ -256,6 +260,13 @@ export const deployPolicy = (account: string, region: string, target: DeployTarg
         'cloudwatch:ListTagsForResource',
       ],
       Resource: arn('cloudwatch', `alarm:${names}`),
+    },
+    {
+      // A dashboard's ARN has no region (Service Authorization Reference, CloudWatch: dashboard).
+      Sid: 'Dashboard',
+      Effect: 'Allow',
+      Action: ['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard', 'cloudwatch:DeleteDashboards'],
+      Resource: `arn:aws:cloudwatch::${account}:dashboard/${names}`,
     },
     {
       // The alarm topic's key (components/alarms.ts). A key's ARN is a generated id: its DeployScope tag scopes what

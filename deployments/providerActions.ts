@@ -48,6 +48,8 @@ const LOG_GROUP = 'arn:aws:logs:{region}:{account}:log-group:{name}';
 const LOG_GROUP_STAR = 'arn:aws:logs:{region}:{account}:log-group:{name}:*';
 const STATE_MACHINE = 'arn:aws:states:{region}:{account}:stateMachine:{name}';
 const ALARM = 'arn:aws:cloudwatch:{region}:{account}:alarm:{name}';
+const DASHBOARD = 'arn:aws:cloudwatch::{account}:dashboard/{name}';
+const ACCESS_LOG_GROUP = 'arn:aws:logs:{region}:{account}:log-group:{scope}-access-logs-1a2b3c4:*';
 const TOPIC = 'arn:aws:sns:{region}:{account}:{name}';
 const ALARM_TOPIC = 'arn:aws:sns:{region}:{account}:{scope}-alarms-1a2b3c4';
 const KEY = 'arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -173,6 +175,27 @@ export const PROVIDER_ACTIONS: Readonly<Record<string, ProviderActions>> = {
       call('update', 'logs:PutRetentionPolicy', LOG_GROUP_STAR),
       call('delete', 'logs:DeleteLogGroup', LOG_GROUP_STAR),
       ...tagCalls('logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', LOG_GROUP),
+    ],
+  },
+  'aws:cloudwatch/dashboard:Dashboard': {
+    // PutDashboard creates and updates; read is GetDashboard; no tags argument (dashboard.go).
+    source: `${TF}cloudwatch/dashboard.go; ${SAR}amazoncloudwatch.html (dashboard: arn:aws:cloudwatch::{account}:dashboard/{name}, no region)`,
+    calls: [
+      call('create', 'cloudwatch:PutDashboard', DASHBOARD),
+      call('create', 'cloudwatch:GetDashboard', DASHBOARD),
+      call('read', 'cloudwatch:GetDashboard', DASHBOARD),
+      call('update', 'cloudwatch:PutDashboard', DASHBOARD),
+      call('delete', 'cloudwatch:DeleteDashboards', DASHBOARD),
+    ],
+  },
+  'aws:cloudwatch/logMetricFilter:LogMetricFilter': {
+    // Read pages DescribeMetricFilters with the group's name and the filter's as prefix (log_metric_filter.go).
+    source: `${TF}logs/metric_filter.go; ${SAR}amazoncloudwatchlogs.html (log-group)`,
+    calls: [
+      call('create', 'logs:PutMetricFilter', ACCESS_LOG_GROUP),
+      call('read', 'logs:DescribeMetricFilters', ACCESS_LOG_GROUP),
+      call('update', 'logs:PutMetricFilter', ACCESS_LOG_GROUP),
+      call('delete', 'logs:DeleteMetricFilter', ACCESS_LOG_GROUP),
     ],
   },
   'aws:cloudwatch/metricAlarm:MetricAlarm': {

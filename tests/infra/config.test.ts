@@ -43,7 +43,7 @@ describe('stack config', () => {
         { def: m[2].trim(), perStack: m[3].trim() },
       ]),
     );
-    const known = Object.keys(decodeConfig({}, 'dev')).concat('alarmEmail', 'permissionsBoundary', 'faults');
+    const known = Object.keys(decodeConfig({}, 'dev')).concat('alarmEmail', 'permissionsBoundary', 'faults', 'alarmThresholds');
     expect([...rows.keys()].sort()).toEqual([...new Set(known)].sort());
     for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) {
       // Then its default column is the code's default
@@ -52,6 +52,15 @@ describe('stack config', () => {
       const set = ['dev', 'staging', 'prod'].map((stack) => stackConfig(stack)[`dofs:${key}`]);
       const expected = set.every((v) => v === undefined) ? 'default' : set.map((v) => v ?? String(value)).join(' / ');
       expect({ key, perStack: rows.get(key)?.perStack }).toEqual({ key, perStack: expected });
+    }
+  });
+
+  it("keeps the runbook's disaster-recovery table equal to each stack's point-in-time recovery", () => {
+    const runbook = fs.readFileSync(path.join(ROOT, 'docs', 'runbook.md'), 'utf8');
+    for (const stack of ['dev', 'staging', 'prod']) {
+      const row = new RegExp(`^\\| ${stack} +\\| ([^|]+)\\|`, 'm').exec(runbook);
+      const pitr = decodeConfig(stackConfig(stack), stack).pointInTimeRecovery;
+      expect({ stack, pitr: row?.[1].trim().startsWith('on') }).toEqual({ stack, pitr });
     }
   });
 
@@ -102,6 +111,7 @@ describe('stack config', () => {
   it('requires the protections on prod and refuses fault injection there', () => {
     expect(problemsOf({}, 'prod')).toEqual([
       "dofs:pointInTimeRecovery = false is not allowed on 'prod': expected true",
+      "dofs:alarmEmail is not set on 'prod': its alarms would tell nobody (pulumi config set dofs:alarmEmail <on-call address>)",
       "dofs:deletionProtection = false is not allowed on 'prod': expected true",
     ]);
     const faults = JSON.stringify({ fulfillment: { errorRate: 0.5 } });
@@ -109,6 +119,16 @@ describe('stack config', () => {
       "dofs:faults is refused on the 'prod' stack: fault injection is for test stacks only",
     ]);
     expect(decodeConfig({ 'dofs:faults': faults }, 'dev').faults).toEqual({ fulfillment: { errorRate: 0.5 } });
+  });
+
+  it('takes alarm thresholds per stack, naming an unknown one or a bad value', () => {
+    expect(decodeConfig({ 'dofs:alarmThresholds': '{"api5xxRate":0.02}' }, 'dev').alarmThresholds).toEqual({ api5xxRate: 0.02 });
+    expect(problemsOf({ 'dofs:alarmThresholds': '{"latency":5}' })).toEqual([
+      "dofs:alarmThresholds has unknown fields 'latency'; allowed: systemFailures, functionErrors, throttles, dlqOldestAgeSeconds, dlqMessagesReceived, api5xxRate, apiLatencyP99Ms, failedExecutions",
+    ]);
+    expect(problemsOf({ 'dofs:alarmThresholds': '{"api5xxRate":2}' })[0]).toMatch(
+      /^dofs:alarmThresholds = \{"api5xxRate":2\} is not allowed/,
+    );
   });
 
   it('names unknown fault targets and fields', () => {

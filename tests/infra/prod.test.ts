@@ -9,13 +9,11 @@ describeStack('prod', (s) => {
     expect(s().config).toMatchObject({ logLevel: 'WARN', logRetentionDays: 365, apiThrottleRateLimit: 200 });
   });
 
-  it("alarms on DLQ depth and on each function's errors; no topic without alarmEmail", () => {
-    const alarms = s().ofType('aws:cloudwatch/metricAlarm:MetricAlarm');
-    expect(alarms.map((a) => a.name).sort()).toEqual(
-      ['dlq-not-empty', 'api-handler-errors', 'validator-errors', 'store-order-errors', 'fulfillment-errors', 'dlq-handler-errors']
-        .map((n) => `dofs-${n}`)
-        .sort(),
-    );
-    expect(s().ofType('aws:sns/topic:Topic')).toEqual([]);
+  it('alarms to a topic with an e-mail subscription (prod refuses to deploy without one)', () => {
+    expect(
+      s()
+        .ofType('aws:sns/topicSubscription:TopicSubscription')
+        .map((t) => t.inputs.protocol),
+    ).toEqual(['email']);
   });
 });

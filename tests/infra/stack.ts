@@ -16,6 +16,21 @@ type Synth = Awaited<ReturnType<typeof synth>>;
 
 const FUNCTIONS = ['fulfillment', 'dlq-handler', 'validator', 'store-order', 'api-handler'];
 
+/** Every metric the runtime emits: each `.metric('Name', n, { Key: 'value' })` call, plus the Stack dimension, plus the metric filters'. */
+const emittedMetrics = (s: Synth, stack: string): { metric: string; dims: Record<string, string> }[] => {
+  const out: { metric: string; dims: Record<string, string> }[] = [];
+  for (const file of fs.readdirSync(path.join(ROOT, 'runtime')).filter((f) => f.endsWith('.ts'))) {
+    const text = fs.readFileSync(path.join(ROOT, 'runtime', file), 'utf8');
+    for (const m of text.matchAll(/\.metric\(\s*'(\w+)',\s*[^,]+,\s*\{([^}]*)\}\s*\)/g)) {
+      const dims = Object.fromEntries([...m[2].matchAll(/(\w+):\s*'([^']*)'/g)].map((d) => [d[1], d[2]]));
+      out.push({ metric: m[1], dims: { Stack: stack, ...dims } });
+    }
+  }
+  for (const f of s.ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter'))
+    out.push({ metric: f.inputs.metricTransformation.name, dims: {} });
+  return out;
+};
+
 /** Assertions every stack must pass; per-stack differences are asserted in each stack's file. */
 export const describeStack = (stack: string, more: (get: () => Synth) => void) =>
   describe(`the ${stack} stack`, () => {
@@ -125,6 +140,126 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         const alarm = s.named('aws:cloudwatch/metricAlarm:MetricAlarm', `dofs-${n}-errors`);
         expect(alarm.inputs.dimensions).toEqual({ FunctionName: `dofs-${n}` });
       }
+    });
+
+    // What the alarms and the dashboard may name: a metric the code emits (every `.metric('Name', n, { dims })` of
+    // runtime/, with the Stack dimension every logger adds, and the access log's metric filter), or an AWS metric
+    // of a resource of this stack with the dimensions AWS publishes it under: Lambda
+    // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), SQS
+    // (sqs-available-cloudwatch-metrics.html), API Gateway (api-gateway-metrics-and-dimensions.html: ApiName, Stage)
+    // and Step Functions (procedure-cw-metrics.html: StateMachineArn).
+    const metricProblems = (namespace: string, metric: string, dims: Record<string, string>): string[] => {
+      const fnNames = s.ofType('aws:lambda/function:Function').map((f) => f.name);
+      const queues = s.ofType('aws:sqs/queue:Queue').map((q) => q.name);
+      const api = s.ofType('aws:apigateway/restApi:RestApi')[0];
+      const sm = s.ofType('aws:sfn/stateMachine:StateMachine')[0];
+      const aws: Record<string, { metrics: string[]; dims: Record<string, string[]> }> = {
+        'AWS/Lambda': { metrics: ['Errors', 'Throttles', 'Duration', 'Invocations'], dims: { FunctionName: fnNames } },
+        'AWS/SQS': {
+          metrics: [
+            'ApproximateNumberOfMessagesVisible',
+            'ApproximateAgeOfOldestMessage',
+            'NumberOfMessagesReceived',
+            'NumberOfMessagesSent',
+          ],
+          dims: { QueueName: queues },
+        },
+        'AWS/ApiGateway': {
+          metrics: ['Count', '4XXError', '5XXError', 'Latency', 'IntegrationLatency'],
+          dims: { ApiName: [api.inputs.name ?? api.name], Stage: [s.ofType('aws:apigateway/stage:Stage')[0].inputs.stageName] },
+        },
+        'AWS/States': {
+          metrics: [
+            'ExecutionsStarted',
+            'ExecutionsSucceeded',
+            'ExecutionsFailed',
+            'ExecutionsTimedOut',
+            'ExecutionsAborted',
+            'ExecutionThrottled',
+          ],
+          dims: { StateMachineArn: [`arn:aws:states:eu-west-1:123456789012:stateMachine:${sm.name}`] },
+        },
+      };
+      const where = `${namespace} ${metric} ${JSON.stringify(dims)}`;
+      if (namespace === 'DOFS') {
+        const emitted = emittedMetrics(s, stack);
+        return emitted.some((e) => e.metric === metric && isDeepStrictEqual(e.dims, dims)) ? [] : [`${where}: no code emits it`];
+      }
+      const known = aws[namespace];
+      if (!known || !known.metrics.includes(metric)) return [`${where}: not a metric this stack's resources publish`];
+      if (!isDeepStrictEqual(Object.keys(dims).sort(), Object.keys(known.dims).sort()))
+        return [`${where}: AWS publishes it by ${Object.keys(known.dims).join(', ')}`];
+      return Object.entries(dims)
+        .filter(([k, v]) => !known.dims[k].includes(v))
+        .map(([k, v]) => `${where}: ${k} = ${v} is none of this stack's (${known.dims[k].join(', ')})`);
+    };
+
+    it('alarms only on metrics the code emits or that AWS publishes for its resources, each notifying the topic', () => {
+      const alarms = s.ofType('aws:cloudwatch/metricAlarm:MetricAlarm');
+      // Errors and Throttles of 5 functions, 3 SystemFailures, 2 DLQ, 3 API, 4 workflow.
+      expect(alarms).toHaveLength(5 * 2 + 3 + 2 + 3 + 4);
+      const topic = s.ofType('aws:sns/topic:Topic');
+      expect(topic).toHaveLength(1);
+      const problems = alarms.flatMap((a) => metricProblems(a.inputs.namespace, a.inputs.metricName, a.inputs.dimensions ?? {}));
+      expect(problems).toEqual([]);
+      for (const a of alarms) {
+        expect({ [a.name]: a.inputs.alarmActions }).toEqual({ [a.name]: [expect.stringMatching(/^arn:aws:sns:.*alarms$/)] });
+        expect(a.inputs.okActions).toEqual(a.inputs.alarmActions);
+        expect(a.inputs.alarmDescription).toMatch(/Runbook: docs\/runbook\.md#[a-z0-9-]+$/);
+      }
+      // ...and the runbook has each section an alarm names.
+      const runbook = fs.readFileSync(path.join(ROOT, 'docs', 'runbook.md'), 'utf8');
+      const sections = new Set([...runbook.matchAll(/^## (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9]+/g, '-')));
+      const named = [...new Set(alarms.map((a) => /#([a-z0-9-]+)$/.exec(a.inputs.alarmDescription as string)![1]))];
+      expect(named.filter((n) => !sections.has(n))).toEqual([]);
+      // What an operator must act on, every one of them.
+      const watched = new Set(alarms.map((a) => `${a.inputs.namespace} ${a.inputs.metricName}`));
+      for (const m of [
+        'DOFS SystemFailures',
+        'AWS/SQS ApproximateAgeOfOldestMessage',
+        'AWS/SQS NumberOfMessagesReceived',
+        'AWS/ApiGateway 5XXError',
+        'AWS/ApiGateway Latency',
+        'AWS/Lambda Throttles',
+        'DOFS ApiThrottled',
+        'AWS/States ExecutionThrottled',
+        'AWS/States ExecutionsFailed',
+        'AWS/States ExecutionsTimedOut',
+        'AWS/States ExecutionsAborted',
+      ])
+        expect(watched).toContain(m);
+    });
+
+    it("shows the order funnel, the API, executions, queues, functions and the alarms' state on its dashboard, naming only real metrics", () => {
+      const [dashboard] = s.ofType('aws:cloudwatch/dashboard:Dashboard');
+      const body = JSON.parse(dashboard.inputs.dashboardBody as string) as {
+        widgets: { type: string; properties: { title: string; metrics?: unknown[][]; alarms?: string[] } }[];
+      };
+      const problems: string[] = [];
+      for (const w of body.widgets.filter((x) => x.type === 'metric')) {
+        for (const line of w.properties.metrics!) {
+          const [namespace, metric, ...rest] = line.filter((x): x is string => typeof x === 'string');
+          const dims = Object.fromEntries(Array.from({ length: rest.length / 2 }, (_, i) => [rest[2 * i], rest[2 * i + 1]]));
+          problems.push(...metricProblems(namespace, metric, dims).map((p) => `${w.properties.title}: ${p}`));
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(body.widgets.map((w) => w.properties.title)).toEqual([
+        'Order funnel: accepted → rejected / fulfilled / failed by reason',
+        'System failures and messages that are no order',
+        'API traffic and errors',
+        'API latency',
+        'Workflow executions',
+        'Queues: depth and age of the oldest message',
+        'Lambda errors and throttles',
+        'Lambda duration (p99, ms)',
+        'Alarms',
+      ]);
+      const alarmWidget = body.widgets.find((w) => w.type === 'alarm')!;
+      expect(alarmWidget.properties.alarms).toHaveLength(s.ofType('aws:cloudwatch/metricAlarm:MetricAlarm').length);
+      // The check can fail: a metric nobody emits, or an AWS metric under the wrong dimension.
+      expect(metricProblems('DOFS', 'OrdersShipped', { Stack: stack, Function: 'fulfillment' })).not.toEqual([]);
+      expect(metricProblems('AWS/Lambda', 'Errors', { FunctionName: 'someone-elses' })).not.toEqual([]);
     });
 
     it('gives every function its own role and never the default *FullAccess policies', () => {

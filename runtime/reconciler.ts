@@ -1,0 +1,110 @@
+/**
+ * The reconciler: nothing stays in flight for ever (CONTRACT.md). An order that has sat ACCEPTED or PENDING
+ * longer than a bound is re-driven through its idempotent path: ACCEPTED starts a new workflow execution
+ * (StoreOrder, SendToQueue and fulfillment are idempotent), PENDING sends its fulfillment message again.
+ * Each re-drive is claimed with a conditional write first (the order's status and `updatedAt` unchanged), so
+ * that an order that moved meanwhile, or a second reconciler, is left alone; after `maxAttempts` re-drives the
+ * order ends FAILED with PROCESSING_ERROR and its failed-orders record.
+ */
+import type { FulfillmentMessage, OrderStatus, WorkflowInput } from './codecs';
+import type { Logger } from './log';
+import type { FailedOrderRecord, OrderRecord } from './orders';
+
+/** An order in flight, as the reconciler reads it. */
+export type InFlightOrder = Pick<OrderRecord, 'orderId' | 'status' | 'customerId' | 'items' | 'createdAt' | 'updatedAt'> & {
+  /** How many times the reconciler re-drove it. */
+  readonly redriveAttempts?: number;
+};
+
+export interface ReconcilerDeps {
+  /** Orders whose status is ACCEPTED or PENDING and whose `updatedAt` is before `olderThan`. */
+  readonly stuckOrders: (olderThan: string) => Promise<InFlightOrder[]>;
+  /** Claims one re-drive: bumps the attempts and `updatedAt` if status and `updatedAt` are still `seen`'s; false otherwise. */
+  readonly claim: (seen: InFlightOrder, now: string) => Promise<boolean>;
+  readonly startExecution: (name: string, input: WorkflowInput) => Promise<void>;
+  readonly sendMessage: (message: FulfillmentMessage) => Promise<void>;
+  readonly markFailed: (record: FailedOrderRecord, from: readonly OrderStatus[]) => Promise<boolean>;
+  readonly now: () => Date;
+  readonly log: Logger;
+}
+
+export interface ReconcilerSettings {
+  /** How long an order may sit ACCEPTED or PENDING before it is re-driven. */
+  readonly stuckAfterMs: number;
+  /** Re-drives before the order is given up (FAILED, PROCESSING_ERROR). */
+  readonly maxAttempts: number;
+  /** Report what would be done, and do nothing. */
+  readonly dryRun?: boolean;
+}
+
+export type ReconcileAction = 'RESTARTED_WORKFLOW' | 'RESENT_MESSAGE' | 'GAVE_UP' | 'MOVED_ON';
+
+export interface ReconcileReport {
+  readonly found: number;
+  readonly actions: readonly {
+    readonly orderId: string;
+    readonly status: OrderStatus;
+    readonly action: ReconcileAction;
+    readonly attempt: number;
+  }[];
+}
+
+/** The name of the `attempt`th re-drive's execution: unique per order and attempt (STANDARD refuses a reused name). */
+export const redriveExecutionName = (orderId: string, attempt: number) => `${orderId}-redrive-${attempt}`;
+
+export const reconcile =
+  (settings: ReconcilerSettings) =>
+  async (deps: ReconcilerDeps): Promise<ReconcileReport> => {
+    const now = deps.now();
+    const olderThan = new Date(now.getTime() - settings.stuckAfterMs).toISOString();
+    const stuck = await deps.stuckOrders(olderThan);
+    const actions: ReconcileReport['actions'][number][] = [];
+    for (const order of stuck) {
+      const log = deps.log.with({ orderId: order.orderId, status: order.status });
+      const attempt = (order.redriveAttempts ?? 0) + 1;
+      if (attempt > settings.maxAttempts) {
+        actions.push({ orderId: order.orderId, status: order.status, action: 'GAVE_UP', attempt });
+        if (settings.dryRun) continue;
+        const changed = await deps.markFailed(
+          {
+            orderId: order.orderId,
+            customerId: order.customerId,
+            failureReason: 'PROCESSING_ERROR',
+            stage: order.status === 'ACCEPTED' ? 'VALIDATION' : 'FULFILLMENT',
+            error: 'StuckOrder',
+            cause: `${order.status} since ${order.updatedAt}; re-driven ${settings.maxAttempts} times without finishing`,
+            items: JSON.stringify(order.items),
+            failedAt: now.toISOString(),
+          },
+          [order.status],
+        );
+        log.error(changed ? 'stuck order given up: FAILED with PROCESSING_ERROR' : 'stuck order finished meanwhile', {
+          failureKind: 'system',
+          attempts: settings.maxAttempts,
+        });
+        if (changed) log.metric('StuckOrdersFailed', 1, { Function: 'reconciler' });
+        continue;
+      }
+      const action: ReconcileAction = order.status === 'ACCEPTED' ? 'RESTARTED_WORKFLOW' : 'RESENT_MESSAGE';
+      if (settings.dryRun) {
+        actions.push({ orderId: order.orderId, status: order.status, action, attempt });
+        continue;
+      }
+      if (!(await deps.claim(order, now.toISOString()))) {
+        actions.push({ orderId: order.orderId, status: order.status, action: 'MOVED_ON', attempt });
+        log.info('order moved on since it was read; left alone');
+        continue;
+      }
+      const message = { orderId: order.orderId, customerId: order.customerId, items: [...order.items] };
+      if (action === 'RESTARTED_WORKFLOW') {
+        await deps.startExecution(redriveExecutionName(order.orderId, attempt), { ...message, acceptedAt: order.createdAt });
+      } else {
+        await deps.sendMessage(message);
+      }
+      actions.push({ orderId: order.orderId, status: order.status, action, attempt });
+      log.warn('stuck order re-driven', { action, attempt, since: order.updatedAt });
+      log.metric('StuckOrdersRedriven', 1, { Function: 'reconciler' });
+    }
+    deps.log.info('reconciled', { found: stuck.length, dryRun: settings.dryRun ?? false });
+    return { found: stuck.length, actions };
+  };
