@@ -5,7 +5,7 @@ import { API_GATEWAY_ACCOUNT_MODES } from './components/apiGatewayAccount';
 import { FULFILLMENT_QUEUE_DEFAULTS, MAPPING_MAX_CONCURRENCY, validateBatching } from './components/fulfillmentQueue';
 import { FUNCTION_DEFAULTS } from './components/lambdaFunction';
 import { ORCHESTRATOR_DEFAULTS } from './components/orchestrator';
-import { ORDER_API_DEFAULTS, validateThrottling } from './components/orderApi';
+import { ORDER_API_DEFAULTS, RECONCILE_DEFAULTS, validateThrottling } from './components/orderApi';
 import { ORDER_STORE_DEFAULTS } from './components/orderStore';
 
 /**
@@ -61,6 +61,9 @@ const fields = {
   tracing: t.boolean,
   apiThrottleRateLimit: refine(t.number, (n) => n > 0 && n <= 10000, 'a number of requests per second above 0, at most 10000'),
   apiThrottleBurstLimit: intIn(1, 5000),
+  stuckOrderMinutes: intIn(2, 1440),
+  redriveMaxAttempts: intIn(1, 10),
+  reconcileEveryMinutes: intIn(1, 60),
   alarmEmail: refine(t.string, (s) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s), 'an e-mail address'),
   permissionsBoundary: refine(
     t.string,
@@ -83,6 +86,7 @@ const fields = {
       api5xxRate: refine(t.number, (n) => n > 0 && n <= 1, 'a share above 0, at most 1'),
       apiLatencyP99Ms: intIn(1, 29_000),
       failedExecutions: intIn(1, 100_000),
+      stuckOrders: intIn(1, 100_000),
     }),
   ),
 };
@@ -117,6 +121,9 @@ export const CONFIG_DEFAULTS: Omit<StackConfig, 'alarmEmail' | 'permissionsBound
   tracing: FUNCTION_DEFAULTS.tracing,
   apiThrottleRateLimit: ORDER_API_DEFAULTS.throttleRateLimit,
   apiThrottleBurstLimit: ORDER_API_DEFAULTS.throttleBurstLimit,
+  stuckOrderMinutes: RECONCILE_DEFAULTS.stuckAfterMinutes,
+  redriveMaxAttempts: RECONCILE_DEFAULTS.maxAttempts,
+  reconcileEveryMinutes: RECONCILE_DEFAULTS.everyMinutes,
   pointInTimeRecovery: ORDER_STORE_DEFAULTS.pointInTimeRecovery,
   deletionProtection: ORDER_STORE_DEFAULTS.deletionProtection,
   apiGatewayAccount: 'existing',
@@ -191,6 +198,15 @@ export const decodeConfig = (raw: Readonly<Record<string, string>>, stack: strin
       { throttleRateLimit: key('apiThrottleRateLimit'), throttleBurstLimit: key('apiThrottleBurstLimit') },
     ),
   );
+  // An order stays PENDING legitimately while fulfillment retries it: maxReceiveCount receives, each up to the
+  // queue's visibility timeout (6 times the function's). The reconciler must not take that for stuck.
+  const pendingSeconds = c.fulfillmentTimeoutSeconds * 6 * c.maxReceiveCount;
+  if (c.stuckOrderMinutes * 60 <= pendingSeconds) {
+    problems.push(
+      `${key('stuckOrderMinutes')} = ${c.stuckOrderMinutes} is too short: an order may be PENDING for ${pendingSeconds} s while ` +
+        `fulfillment retries it (${key('fulfillmentTimeoutSeconds')} × 6 × ${key('maxReceiveCount')}); expected more than ${Math.ceil(pendingSeconds / 60)}`,
+    );
+  }
   if (c.apiGatewayAccount === 'managed' && c.permissionsBoundary === 'delivery') {
     // deployments/ sets the account's role itself; its boundaries hold nothing for API Gateway's logging.
     problems.push(

@@ -94,6 +94,12 @@ export const createDofs = (
       ...functions,
       store,
       orchestrator,
+      queue,
+      reconcile: {
+        stuckAfterMinutes: config.stuckOrderMinutes,
+        maxAttempts: config.redriveMaxAttempts,
+        everyMinutes: config.reconcileEveryMinutes,
+      },
       throttleRateLimit: config.apiThrottleRateLimit,
       throttleBurstLimit: config.apiThrottleBurstLimit,
       stageDependsOn: account.ready,

@@ -23,6 +23,8 @@ export const ALARM_DEFAULTS = {
   apiLatencyP99Ms: 3000,
   /** Failed, timed-out or aborted workflow executions. */
   failedExecutions: 1,
+  /** Orders the reconciler found stuck and re-drove, or gave up (runtime/reconciler.ts). */
+  stuckOrders: 1,
 } as const;
 export type AlarmThresholds = { -readonly [K in keyof typeof ALARM_DEFAULTS]: number };
 
@@ -91,6 +93,7 @@ export class Alarms extends pulumi.ComponentResource {
     this.alarmQueues(name, args);
     this.alarmApi(name, args);
     this.alarmWorkflow(name, args);
+    this.alarmStuckOrders(name, args);
     this.dashboard = this.createDashboard(name, args);
     this.registerOutputs({ topicArn: this.topic.arn, dashboardName: this.dashboard.dashboardName });
   }
@@ -265,6 +268,28 @@ export class Alarms extends pulumi.ComponentResource {
       period: 300,
       threshold: t.throttles,
     });
+  }
+
+  private alarmStuckOrders(name: string, args: AlarmsArgs) {
+    const reconciler = (metricName: string) => ({
+      namespace: 'DOFS',
+      metricName,
+      dimensions: { Stack: args.stack, Function: 'reconciler' },
+      statistic: 'Sum',
+      period: 300,
+      threshold: this.thresholds.stuckOrders,
+    });
+    this.alarm(`${name}-stuck-orders`, 'stuck-orders', 'The reconciler found orders stuck ACCEPTED or PENDING and re-drove them.', {
+      ...reconciler('StuckOrdersRedriven'),
+    });
+    this.alarm(
+      `${name}-stuck-orders-failed`,
+      'stuck-orders',
+      'The reconciler gave up stuck orders: they ended FAILED (PROCESSING_ERROR).',
+      {
+        ...reconciler('StuckOrdersFailed'),
+      },
+    );
   }
 
   private alarmWorkflow(name: string, args: AlarmsArgs) {

@@ -79,7 +79,7 @@ export const dashboardBody = (r: DashboardRefs) => {
         ],
       },
       {
-        title: 'System failures and messages that are no order',
+        title: 'System failures, messages that are no order, stuck orders',
         metrics: [
           dofs('SystemFailures', 'api-handler'),
           dofs('SystemFailures', 'fulfillment'),
@@ -87,6 +87,8 @@ export const dashboardBody = (r: DashboardRefs) => {
           dofs('UnknownOrderMessages', 'fulfillment'),
           dofs('UnknownOrderMessages', 'dlq-handler'),
           dofs('UnreadableMessages', 'dlq-handler'),
+          dofs('StuckOrdersRedriven', 'reconciler', {}, 'stuck orders re-driven'),
+          dofs('StuckOrdersFailed', 'reconciler', {}, 'stuck orders given up'),
         ],
       },
     ]),

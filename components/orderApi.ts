@@ -7,12 +7,18 @@ import { codecs } from '../runtime/codecs';
 import { orderRequestSchema } from '../runtime/schema';
 import { type ArgNames, ownNames, withDefaults } from './defaults';
 import { type FunctionSettings, InlineFunction } from './lambdaFunction';
+import type { FulfillmentQueue } from './fulfillmentQueue';
 import type { Orchestrator } from './orchestrator';
+import { ROLE_PATH, assumeRolePolicy, policyDocument } from './policy';
 import type { OrderStore } from './orderStore';
 
 export interface OrderApiArgs extends FunctionSettings {
   readonly store: OrderStore;
   readonly orchestrator: Orchestrator;
+  /** The orders queue: the reconciler re-sends a stuck PENDING order's message to it. */
+  readonly queue: FulfillmentQueue;
+  /** The reconciler (run in the api-handler by EventBridge Scheduler). @default RECONCILE_DEFAULTS */
+  readonly reconcile?: Partial<ReconcileSettings>;
   /** Steady-state requests per second of the stage. @default ORDER_API_DEFAULTS.throttleRateLimit (50) */
   readonly throttleRateLimit?: number;
   /** Burst of the stage; at least the rate. @default ORDER_API_DEFAULTS.throttleBurstLimit (100) */
@@ -23,6 +29,17 @@ export interface OrderApiArgs extends FunctionSettings {
   readonly stageDependsOn?: pulumi.Input<pulumi.Resource[]>;
   readonly faults?: { apiHandler?: object };
 }
+
+/** When and how the reconciler re-drives orders stuck ACCEPTED or PENDING (runtime/reconciler.ts). */
+export interface ReconcileSettings {
+  /** Minutes an order may sit ACCEPTED or PENDING before it is re-driven. */
+  readonly stuckAfterMinutes: number;
+  /** Re-drives before the order ends FAILED with PROCESSING_ERROR. */
+  readonly maxAttempts: number;
+  /** Minutes between two runs (EventBridge Scheduler's rate). */
+  readonly everyMinutes: number;
+}
+export const RECONCILE_DEFAULTS: ReconcileSettings = { stuckAfterMinutes: 15, maxAttempts: 3, everyMinutes: 5 };
 
 /** The defaults of {@link OrderApiArgs}; the stack config's defaults come from here. */
 export const ORDER_API_DEFAULTS: Readonly<Required<Pick<OrderApiArgs, 'throttleRateLimit' | 'throttleBurstLimit' | 'stageName'>>> = {
@@ -148,6 +165,41 @@ export class OrderApi extends pulumi.ComponentResource {
    * (no keepers, a fixed length), so a replay after any later deploy finds the same order.
    */
   readonly orderIdKey: pulumi.Output<string>;
+  /** The reconciler's schedule (EventBridge Scheduler), which invokes the api-handler with `{"dofs": "reconcile"}`. */
+  readonly schedule: aws.scheduler.Schedule;
+
+  /**
+   * Runs the reconciler every few minutes: EventBridge Scheduler invokes the api-handler with a role that may
+   * invoke only it (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
+   * No retries: the next run picks up whatever this one missed.
+   */
+  private scheduleReconciler(name: string, fn: aws.lambda.Function, reconcile: ReconcileSettings): aws.scheduler.Schedule {
+    const role = new aws.iam.Role(
+      `${name}-reconciler-role`,
+      { path: ROLE_PATH, assumeRolePolicy: assumeRolePolicy('scheduler.amazonaws.com'), description: 'DOFS reconciler schedule' },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-reconciler-policy`,
+      { role: role.id, policy: policyDocument([{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [fn.arn] }]) },
+      { parent: this },
+    );
+    return new aws.scheduler.Schedule(
+      `${name}-reconcile`,
+      {
+        description: `DOFS reconciler: re-drives orders ACCEPTED or PENDING for over ${reconcile.stuckAfterMinutes} minutes`,
+        scheduleExpression: `rate(${reconcile.everyMinutes} ${reconcile.everyMinutes === 1 ? 'minute' : 'minutes'})`,
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: fn.arn,
+          roleArn: role.arn,
+          input: JSON.stringify({ dofs: 'reconcile' }),
+          retryPolicy: { maximumRetryAttempts: 0 },
+        },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+  }
 
   constructor(name: string, args: OrderApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:OrderApi', name, {}, opts);
@@ -156,6 +208,7 @@ export class OrderApi extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`OrderApi '${name}': ${problems.join('; ')}`);
     const { throttleRateLimit: rate, throttleBurstLimit: burst, stageName } = a;
 
+    const reconcile = { ...RECONCILE_DEFAULTS, ...args.reconcile };
     const key = new random.RandomBytes(`${name}-order-id-key`, { length: ORDER_ID_KEY_MIN_BYTES }, { parent: this });
     this.orderIdKey = pulumi.secret(key.base64);
 
@@ -165,11 +218,22 @@ export class OrderApi extends pulumi.ComponentResource {
         ...args,
         factory: apiHandlerFactory,
         description: 'DOFS api-handler: POST /orders, GET /orders/{orderId}',
-        statements: [...args.store.grantRead(), ...args.store.grantWrite('api'), ...args.orchestrator.grantStart()],
+        statements: [
+          ...args.store.grantRead(),
+          ...args.store.grantWrite('api'),
+          ...args.orchestrator.grantStart(),
+          // The reconciler: find stuck orders, claim a re-drive, re-send a message, give up (FAILED + its record).
+          ...args.store.grantScan(),
+          ...args.store.grantWrite('outcome'),
+          ...args.queue.grantSend(),
+        ],
         environment: {
           ORDERS_TABLE: args.store.orders.name,
           FAILED_ORDERS_TABLE: args.store.failedOrders.name,
           STATE_MACHINE_ARN: args.orchestrator.stateMachine.arn,
+          QUEUE_URL: args.queue.queue.url,
+          STUCK_AFTER_SECONDS: String(reconcile.stuckAfterMinutes * 60),
+          REDRIVE_MAX_ATTEMPTS: String(reconcile.maxAttempts),
           // A secret in the state and in the function's KMS-encrypted environment; readable by whoever may
           // call lambda:GetFunctionConfiguration, who may read the orders table anyway.
           ORDER_ID_KEY: this.orderIdKey,
@@ -181,6 +245,7 @@ export class OrderApi extends pulumi.ComponentResource {
       { parent: this },
     );
     const fn = this.apiHandler.function;
+    this.schedule = this.scheduleReconciler(name, fn, reconcile);
 
     // The inputs of every resource that shapes what a deployment snapshots, by resource name.
     const shape: Record<string, object> = {};

@@ -58,6 +58,11 @@ export class OrderStore extends pulumi.ComponentResource {
     return [{ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [this.orders.arn] }];
   }
 
+  /** Scan the orders table: the reconciler's search for orders stuck ACCEPTED or PENDING. */
+  grantScan(): Statement[] {
+    return [{ Effect: 'Allow', Action: ['dynamodb:Scan'], Resource: [this.orders.arn] }];
+  }
+
   /**
    * Write access by role: `api` creates and retracts ACCEPTED orders; `workflow` moves them to PENDING;
    * `outcome` finishes them, reads the status of one it could not change, and records failures.

@@ -262,6 +262,13 @@ export const deployPolicy = (account: string, region: string, target: DeployTarg
       Resource: arn('cloudwatch', `alarm:${names}`),
     },
     {
+      // The reconciler's schedule (components/orderApi.ts), in the default schedule group.
+      Sid: 'Schedule',
+      Effect: 'Allow',
+      Action: ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      Resource: arn('scheduler', `schedule/default/${names}`),
+    },
+    {
       // A dashboard's ARN has no region (Service Authorization Reference, CloudWatch: dashboard).
       Sid: 'Dashboard',
       Effect: 'Allow',
@@ -396,7 +403,7 @@ export const deployPolicy = (account: string, region: string, target: DeployTarg
       Resource: roles,
       Condition: {
         StringEquals: {
-          'iam:PassedToService': ['lambda.amazonaws.com', 'states.amazonaws.com'],
+          'iam:PassedToService': ['lambda.amazonaws.com', 'states.amazonaws.com', 'scheduler.amazonaws.com'],
         },
       },
     },
@@ -434,7 +441,7 @@ export const boundaryPolicy = (account: string, region: string, target: DeployTa
     {
       Sid: 'OrderTables',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
       Resource: arn('dynamodb', `table/${names}`),
     },
     {

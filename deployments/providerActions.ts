@@ -48,6 +48,8 @@ const LOG_GROUP = 'arn:aws:logs:{region}:{account}:log-group:{name}';
 const LOG_GROUP_STAR = 'arn:aws:logs:{region}:{account}:log-group:{name}:*';
 const STATE_MACHINE = 'arn:aws:states:{region}:{account}:stateMachine:{name}';
 const ALARM = 'arn:aws:cloudwatch:{region}:{account}:alarm:{name}';
+const SCHEDULE = 'arn:aws:scheduler:{region}:{account}:schedule/default/{name}';
+const SCHEDULER_ROLE = 'arn:aws:iam::{account}:role/dofs/{scope}-reconciler-role-1a2b3c4';
 const DASHBOARD = 'arn:aws:cloudwatch::{account}:dashboard/{name}';
 const ACCESS_LOG_GROUP = 'arn:aws:logs:{region}:{account}:log-group:{scope}-access-logs-1a2b3c4:*';
 const TOPIC = 'arn:aws:sns:{region}:{account}:{name}';
@@ -358,6 +360,19 @@ export const PROVIDER_ACTIONS: Readonly<Record<string, ProviderActions>> = {
       call('delete', 'states:DescribeStateMachine', STATE_MACHINE),
       ...logDelivery('delete', ['DeleteLogDelivery']),
       ...tagCalls('states:TagResource', 'states:UntagResource', 'states:ListTagsForResource', STATE_MACHINE),
+    ],
+  },
+  'aws:scheduler/schedule:Schedule': {
+    // Create and update send the whole schedule, passing its target's role; no tags argument (schedule.go).
+    source: `${TF}scheduler/schedule.go; ${SAR}amazoneventbridgescheduler.html (schedule, iam:PassedToService)`,
+    calls: [
+      call('create', 'scheduler:CreateSchedule', SCHEDULE),
+      call('create', 'iam:PassRole', SCHEDULER_ROLE, { 'iam:PassedToService': 'scheduler.amazonaws.com' }),
+      call('create', 'scheduler:GetSchedule', SCHEDULE),
+      call('read', 'scheduler:GetSchedule', SCHEDULE),
+      call('update', 'scheduler:UpdateSchedule', SCHEDULE),
+      call('update', 'iam:PassRole', SCHEDULER_ROLE, { 'iam:PassedToService': 'scheduler.amazonaws.com' }),
+      call('delete', 'scheduler:DeleteSchedule', SCHEDULE),
     ],
   },
   'aws:sns/topic:Topic': {

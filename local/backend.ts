@@ -54,6 +54,8 @@ export interface BackendSetup {
 /** What the back end reports once it runs: for the start-up lines. */
 export interface BackendReady {
   readonly queues: string[];
+  /** The local URL of each queue, by name (what a function's queue URL maps to here). */
+  readonly queueUrls: Record<string, string>;
   readonly functions: string[];
   readonly mappings: string[];
   readonly stateMachine: string;
@@ -186,7 +188,12 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
     for (const fn of ofType('aws:lambda/function:Function').filter((f) => !api.has(f.name))) {
       const credentials = principal(setup.iam.functions[functionArn(fn.name)]);
       const local = new LocalFunction(
-        functionSpecFor(fn, endpoints, { logs: setup.functionLogs, background: true, credentials }),
+        functionSpecFor(fn, endpoints, {
+          logs: setup.functionLogs,
+          background: true,
+          credentials,
+          queueUrls: Object.fromEntries([...queues].map(([name, q]) => [name, q.url])),
+        }),
         say,
         BACKGROUND_SIZING,
       );
@@ -321,6 +328,7 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
     await Promise.all([...functions.values()].map((f) => f.ready()));
     const ready: BackendReady = {
       queues: [...queues.keys()],
+      queueUrls: Object.fromEntries([...queues].map(([name, q]) => [name, q.url])),
       functions: [...functions.values()].map((f) => f.spec.name),
       mappings: pollers.map((p) => `${p.spec.name} (batch ${p.spec.batchSize})`),
       stateMachine: `${sm.name} (${sm.inputs.type ?? 'STANDARD'})`,

@@ -66,7 +66,16 @@ const EMULATED = new Set([
   'aws:apigateway/response:Response',
   'random:index/randomBytes:RandomBytes',
   'aws:apigateway/stage:Stage',
+  'aws:scheduler/schedule:Schedule',
 ]);
+
+/** A schedule's rate in milliseconds: `rate(N unit)` (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based). */
+export const rateMs = (expression: string): number => {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!m) throw new LocalCloudError(`schedule expression '${expression}': the local cloud runs rate(N minutes|hours|days) only`);
+  const unit = m[2].startsWith('minute') ? 60_000 : m[2].startsWith('hour') ? 3_600_000 : 86_400_000;
+  return Number(m[1]) * unit;
+};
 
 export { knownStacks };
 
@@ -340,7 +349,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     for (const fn of s.ofType('aws:lambda/function:Function').filter((f) => api.has(f.name))) {
       const credentials = principals.functions.get(functionArn(fn.name))!;
       const local = new LocalFunction(
-        functionSpecFor(fn, endpoints, { logs: opts.functionLogs, background: false, credentials }),
+        functionSpecFor(fn, endpoints, { logs: opts.functionLogs, background: false, credentials, queueUrls: back.queueUrls }),
         say,
         API_SIZING,
       );
@@ -381,6 +390,35 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       throw e;
     }
     stops.push(() => gateway.stop());
+
+    // EventBridge Scheduler: each schedule invokes its target with its input at its rate (compressed). Orders a
+    // crashed run left in flight have nothing running them: with --persist, one pass re-drives them all now.
+    const schedules = s.resources.filter((r) => r.type === 'aws:scheduler/schedule:Schedule');
+    for (const sch of schedules) {
+      const target = sch.inputs.target as { arn: string; input?: string };
+      const fn = functionFor(target.arn);
+      const input = JSON.parse(target.input ?? '{}') as Record<string, unknown>;
+      const everyMs = rateMs(sch.inputs.scheduleExpression as string) / TIME_COMPRESSION;
+      if (opts.persist && input.dofs === 'reconcile') {
+        try {
+          const report = (await fn.invoke({ ...input, olderThanSeconds: 0 })) as
+            { found?: number; actions?: { action: string }[] } | undefined;
+          const redriven = (report?.actions ?? []).filter((a) => a.action === 'RESTARTED_WORKFLOW' || a.action === 'RESENT_MESSAGE').length;
+          say(`  reconciler: found ${report?.found ?? 0} orders in flight from the last run; re-drove ${redriven}`);
+        } catch (e) {
+          // The schedule goes on: its next run re-drives what this one could not.
+          say(`  reconciler: the start-up pass failed (${(e as Error).message}); the schedule retries`);
+        }
+      }
+      const timer = setInterval(() => {
+        fn.invoke(input).catch((e: Error) => say(`  schedule ${sch.name}: ${e.message}`));
+      }, everyMs);
+      timer.unref();
+      stops.push(() => clearInterval(timer));
+      say(
+        `  EventBridge Scheduler: ${sch.name} invokes ${fn.spec.name} every ${(everyMs / 1000).toFixed(0)} s (${sch.inputs.scheduleExpression as string} ÷${TIME_COMPRESSION})`,
+      );
+    }
 
     return {
       url: gateway.url,

@@ -90,7 +90,7 @@ export interface SessionCredentials {
 export const functionSpecFor = (
   fn: RecordedOf<'aws:lambda/function:Function'>,
   endpoints: Endpoints,
-  opts: { logs: boolean; background: boolean; credentials: SessionCredentials },
+  opts: { logs: boolean; background: boolean; credentials: SessionCredentials; queueUrls?: Readonly<Record<string, string>> },
 ): LocalFunctionSpec => {
   const logging = loggingOf(fn);
   return {
@@ -105,7 +105,14 @@ export const functionSpecFor = (
     background: opts.background,
     logging,
     environment: {
-      ...(fn.inputs.environment?.variables ?? {}),
+      // A queue URL names AWS's host, and the SDK sends to it (client-sqs `useQueueUrlAsEndpoint`): locally, the
+      // same queue's URL on the local SQS.
+      ...Object.fromEntries(
+        Object.entries(fn.inputs.environment?.variables ?? {}).map(([k, v]) => {
+          const queue = typeof v === 'string' ? /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com\/\d{12}\/([\w-]+)$/.exec(v)?.[1] : undefined;
+          return [k, queue !== undefined && opts.queueUrls?.[queue] ? opts.queueUrls[queue] : v];
+        }),
+      ),
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
       AWS_ACCESS_KEY_ID: opts.credentials.accessKeyId,
@@ -118,6 +125,14 @@ export const functionSpecFor = (
       AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${fn.name}`,
       // What the runtime reads to format and filter console output (aws-lambda-ric v3.3.0 src/LogPatch.js).
       ...(logging.format === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: logging.applicationLogLevel } : {}),
+      // The reconciler's bound is a wait, compressed like every other (CONTRACT.md: one factor); its counts are not.
+      ...(fn.inputs.environment?.variables?.STUCK_AFTER_SECONDS
+        ? {
+            STUCK_AFTER_SECONDS: String(
+              Math.max(1, Math.round(Number(fn.inputs.environment.variables.STUCK_AFTER_SECONDS) / TIME_COMPRESSION)),
+            ),
+          }
+        : {}),
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       AWS_ENDPOINT_URL_SFN: endpoints.sfn,

@@ -4,6 +4,7 @@ import { isLeft } from 'fp-ts/Either';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type WorkflowInput, makeCodecs } from './codecs';
 import { classifyAwsError, configError, idempotencyConflictError, invalidInputError, orderNotFoundError, transientError } from './errors';
 import { faultsOf, logLevelOf, readEnv, stackOf } from './env';
@@ -11,6 +12,7 @@ import { makeFaultInjector } from './faults';
 import { type HttpResponse, answerWithin, errorResponse, json, problemsOf, responseForError } from './http';
 import { type Logger, coldStartTracker, errorFields, invocationFields, makeLogger } from './log';
 import { type OrderRecord, type OrderTables, makeOrderTables, toView } from './orders';
+import { type ReconcileReport, reconcile } from './reconciler';
 
 /** CONTRACT.md: bodies over 32 KiB are refused. */
 export const MAX_BODY_BYTES = 32 * 1024;
@@ -222,9 +224,39 @@ export const routeApiRequest =
     }
   };
 
+/**
+ * The event EventBridge Scheduler sends to run the reconciler (components/orderApi.ts): the api-handler, which
+ * starts every workflow, also re-starts the stuck ones (CONTRACT.md: five functions).
+ */
+export interface ReconcileEvent {
+  readonly dofs: 'reconcile';
+  readonly dryRun?: boolean;
+  /** Re-drive orders in flight for longer than this instead of the configured bound (0: every one, after a crash). */
+  readonly olderThanSeconds?: number;
+}
+const isReconcileEvent = (e: unknown): e is ReconcileEvent => (e as { dofs?: unknown } | null)?.dofs === 'reconcile';
+
+/** A whole number from the environment, within bounds, or a ConfigError naming the variable. */
+const intEnv = (env: Record<string, string>, name: string, min: number, max: number): number => {
+  const n = Number(env[name]);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw configError(`${name} is '${env[name]}': expected a whole number from ${min} to ${max}`);
+  return n;
+};
+
 /** Lambda entry point: one-time setup (clients, codecs, env), then a thin adapter per request. */
 export const apiHandlerFactory = () => {
-  const env = readEnv(['ORDERS_TABLE', 'FAILED_ORDERS_TABLE', 'STATE_MACHINE_ARN', 'ORDER_ID_KEY']);
+  const env = readEnv([
+    'ORDERS_TABLE',
+    'FAILED_ORDERS_TABLE',
+    'STATE_MACHINE_ARN',
+    'ORDER_ID_KEY',
+    'QUEUE_URL',
+    'STUCK_AFTER_SECONDS',
+    'REDRIVE_MAX_ATTEMPTS',
+  ]);
+  const stuckAfterMs = intEnv(env, 'STUCK_AFTER_SECONDS', 1, 86_400) * 1000;
+  const maxAttempts = intEnv(env, 'REDRIVE_MAX_ATTEMPTS', 1, 10);
   const secret = orderIdKeyOf(env.ORDER_ID_KEY);
   const codecs = makeCodecs();
   const baseLog = makeLogger('api-handler', logLevelOf(), {}, undefined, { Stack: stackOf() });
@@ -240,9 +272,35 @@ export const apiHandlerFactory = () => {
       if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
     }
   };
+  // The client's own endpoint rather than the queue URL's host (@aws-sdk/middleware-sdk-sqs queue-url.ts): the
+  // same host on AWS (sqs.<region>.amazonaws.com), and the configured endpoint where one is set.
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const reconcileNow = (event: ReconcileEvent, log: Logger, context: Context): Promise<ReconcileReport> =>
+    reconcile({
+      stuckAfterMs:
+        typeof event.olderThanSeconds === 'number' && event.olderThanSeconds >= 0 ? event.olderThanSeconds * 1000 : stuckAfterMs,
+      maxAttempts,
+      dryRun: event.dryRun === true,
+    })({
+      stuckOrders: (olderThan) => tables.stuckOrders(olderThan),
+      claim: (seen, now) => tables.claimRedrive(seen, now),
+      startExecution: async (name, input) => {
+        await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }));
+      },
+      sendMessage: async (message) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: env.QUEUE_URL, MessageBody: JSON.stringify(message) }));
+      },
+      markFailed: (record, from) => tables.markFailed(record, from),
+      now: () => new Date(),
+      log,
+      timeLeftMs: () => context.getRemainingTimeInMillis(),
+    });
   const firstCall = coldStartTracker();
-  return async (event: APIGatewayProxyEvent, context: Context): Promise<HttpResponse> => {
+  async function handler(event: ReconcileEvent, context: Context): Promise<ReconcileReport>;
+  async function handler(event: APIGatewayProxyEvent, context: Context): Promise<HttpResponse>;
+  async function handler(event: APIGatewayProxyEvent | ReconcileEvent, context: Context): Promise<HttpResponse | ReconcileReport> {
     const log = baseLog.with(invocationFields(context, firstCall()));
+    if (isReconcileEvent(event)) return reconcileNow(event, log.with({ task: 'reconcile' }), context);
     const work = routeApiRequest(
       event,
       codecs,
@@ -258,5 +316,6 @@ export const apiHandlerFactory = () => {
     return answerWithin(context.getRemainingTimeInMillis() * DEADLINE_SHARE, work, () =>
       log.error('no answer before the deadline; answering 504', { remainingMs: context.getRemainingTimeInMillis() }),
     );
-  };
+  }
+  return handler;
 };

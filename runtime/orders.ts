@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FailureReason, OrderItem, OrderStatus, RejectionReason, StorageResult } from './codecs';
 import { classifyAwsError, transientError } from './errors';
 
@@ -24,6 +24,8 @@ export interface OrderRecord {
   /** JSON of the rejection reasons (written by the workflow's RecordRejection state). */
   readonly reasons?: string;
   readonly failureReason?: FailureReason;
+  /** How many times the reconciler re-drove it (runtime/reconciler.ts). */
+  readonly redriveAttempts?: number;
 }
 
 /** An item of the failed-orders table: one per FAILED order. */
@@ -31,7 +33,7 @@ export interface FailedOrderRecord {
   readonly orderId: string;
   readonly customerId: string;
   readonly failureReason: FailureReason;
-  readonly stage: 'FULFILLMENT' | 'DEAD_LETTER' | 'VALIDATION' | 'STORAGE' | 'QUEUE';
+  readonly stage: 'FULFILLMENT' | 'DEAD_LETTER' | 'VALIDATION' | 'STORAGE' | 'QUEUE' | 'RECONCILER';
   readonly error?: string;
   readonly cause?: string;
   readonly items: string;
@@ -54,7 +56,7 @@ const isConditionFailure = (e: unknown) => (e as { name?: string })?.name === 'C
 
 /** Repository over the two tables; the only module that writes DynamoDB expressions. */
 export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string, failedOrdersTable: string) => {
-  const send = async <T>(command: GetCommand | PutCommand | UpdateCommand | DeleteCommand): Promise<T> => {
+  const send = async <T>(command: GetCommand | PutCommand | UpdateCommand | DeleteCommand | ScanCommand): Promise<T> => {
     try {
       return (await db.send(command as never)) as T;
     } catch (e) {
@@ -214,6 +216,50 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
     },
 
     /** A failed-orders record for a message that names no order (undecodable), keyed by message id. */
+    /**
+     * Orders ACCEPTED or PENDING since before `olderThan` (the reconciler's). A filtered scan, page by page: its
+     * cost grows with the table, which a reconciler every few minutes can afford at DOFS's sizes.
+     */
+    async stuckOrders(olderThan: string): Promise<OrderRecord[]> {
+      const found: OrderRecord[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await send<{ Items?: OrderRecord[]; LastEvaluatedKey?: Record<string, unknown> }>(
+          new ScanCommand({
+            TableName: ordersTable,
+            ConsistentRead: true,
+            FilterExpression: '#s IN (:accepted, :pending) AND updatedAt < :olderThan',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':accepted': 'ACCEPTED', ':pending': 'PENDING', ':olderThan': olderThan },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        found.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return found;
+    },
+
+    /** Claims one re-drive of an order still as `seen` left it: counts the attempt and moves `updatedAt`; false if it moved on. */
+    async claimRedrive(seen: Pick<OrderRecord, 'orderId' | 'status' | 'updatedAt'>, now: string): Promise<boolean> {
+      try {
+        await send(
+          new UpdateCommand({
+            TableName: ordersTable,
+            Key: { orderId: seen.orderId },
+            UpdateExpression: 'SET redriveAttempts = if_not_exists(redriveAttempts, :zero) + :one, updatedAt = :now',
+            ConditionExpression: '#s = :status AND updatedAt = :seen',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now, ':status': seen.status, ':seen': seen.updatedAt },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isConditionFailure(e)) return false;
+        throw e;
+      }
+    },
+
     /** The order's status, read strongly consistent; undefined when no order has this id. */
     async statusOf(orderId: string): Promise<OrderStatus | undefined> {
       const got = await send<{ Item?: { status?: OrderStatus } }>(

@@ -26,7 +26,14 @@ export interface ReconcilerDeps {
   readonly markFailed: (record: FailedOrderRecord, from: readonly OrderStatus[]) => Promise<boolean>;
   readonly now: () => Date;
   readonly log: Logger;
+  /** Milliseconds left before the invocation's timeout: the run stops claiming in time, and the next run goes on. */
+  readonly timeLeftMs?: () => number;
 }
+
+/** Re-drives at once: each is a claim and one call, so a few hundred stuck orders fit one run. */
+export const RECONCILE_CONCURRENCY = 8;
+/** The time a run keeps in hand for the re-drives in progress when it stops claiming. */
+export const RECONCILE_MARGIN_MS = 2000;
 
 export interface ReconcilerSettings {
   /** How long an order may sit ACCEPTED or PENDING before it is re-driven. */
@@ -59,18 +66,18 @@ export const reconcile =
     const olderThan = new Date(now.getTime() - settings.stuckAfterMs).toISOString();
     const stuck = await deps.stuckOrders(olderThan);
     const actions: ReconcileReport['actions'][number][] = [];
-    for (const order of stuck) {
+    const one = async (order: InFlightOrder): Promise<void> => {
       const log = deps.log.with({ orderId: order.orderId, status: order.status });
       const attempt = (order.redriveAttempts ?? 0) + 1;
       if (attempt > settings.maxAttempts) {
         actions.push({ orderId: order.orderId, status: order.status, action: 'GAVE_UP', attempt });
-        if (settings.dryRun) continue;
+        if (settings.dryRun) return;
         const changed = await deps.markFailed(
           {
             orderId: order.orderId,
             customerId: order.customerId,
             failureReason: 'PROCESSING_ERROR',
-            stage: order.status === 'ACCEPTED' ? 'VALIDATION' : 'FULFILLMENT',
+            stage: 'RECONCILER',
             error: 'StuckOrder',
             cause: `${order.status} since ${order.updatedAt}; re-driven ${settings.maxAttempts} times without finishing`,
             items: JSON.stringify(order.items),
@@ -83,17 +90,17 @@ export const reconcile =
           attempts: settings.maxAttempts,
         });
         if (changed) log.metric('StuckOrdersFailed', 1, { Function: 'reconciler' });
-        continue;
+        return;
       }
       const action: ReconcileAction = order.status === 'ACCEPTED' ? 'RESTARTED_WORKFLOW' : 'RESENT_MESSAGE';
       if (settings.dryRun) {
         actions.push({ orderId: order.orderId, status: order.status, action, attempt });
-        continue;
+        return;
       }
       if (!(await deps.claim(order, now.toISOString()))) {
         actions.push({ orderId: order.orderId, status: order.status, action: 'MOVED_ON', attempt });
         log.info('order moved on since it was read; left alone');
-        continue;
+        return;
       }
       const message = { orderId: order.orderId, customerId: order.customerId, items: [...order.items] };
       if (action === 'RESTARTED_WORKFLOW') {
@@ -104,7 +111,13 @@ export const reconcile =
       actions.push({ orderId: order.orderId, status: order.status, action, attempt });
       log.warn('stuck order re-driven', { action, attempt, since: order.updatedAt });
       log.metric('StuckOrdersRedriven', 1, { Function: 'reconciler' });
-    }
-    deps.log.info('reconciled', { found: stuck.length, dryRun: settings.dryRun ?? false });
+    };
+    // A few at a time, in the order found; once the invocation's time runs short, the rest wait for the next run.
+    let next = 0;
+    const worker = async () => {
+      while (next < stuck.length && (deps.timeLeftMs?.() ?? Infinity) > RECONCILE_MARGIN_MS) await one(stuck[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, stuck.length) }, worker));
+    deps.log.info('reconciled', { found: stuck.length, handled: actions.length, dryRun: settings.dryRun ?? false });
     return { found: stuck.length, actions };
   };

@@ -121,10 +121,18 @@ describe('stack config', () => {
     expect(decodeConfig({ 'dofs:faults': faults }, 'dev').faults).toEqual({ fulfillment: { errorRate: 0.5 } });
   });
 
+  it('refuses a stuck-order bound shorter than fulfillment may legitimately take, naming the keys', () => {
+    expect(problemsOf({ 'dofs:stuckOrderMinutes': '3' })).toEqual([
+      'dofs:stuckOrderMinutes = 3 is too short: an order may be PENDING for 180 s while fulfillment retries it ' +
+        '(dofs:fulfillmentTimeoutSeconds × 6 × dofs:maxReceiveCount); expected more than 3',
+    ]);
+    expect(decodeConfig({ 'dofs:stuckOrderMinutes': '4' }, 'dev').stuckOrderMinutes).toBe(4);
+  });
+
   it('takes alarm thresholds per stack, naming an unknown one or a bad value', () => {
     expect(decodeConfig({ 'dofs:alarmThresholds': '{"api5xxRate":0.02}' }, 'dev').alarmThresholds).toEqual({ api5xxRate: 0.02 });
     expect(problemsOf({ 'dofs:alarmThresholds': '{"latency":5}' })).toEqual([
-      "dofs:alarmThresholds has unknown fields 'latency'; allowed: systemFailures, functionErrors, throttles, dlqOldestAgeSeconds, dlqMessagesReceived, api5xxRate, apiLatencyP99Ms, failedExecutions",
+      "dofs:alarmThresholds has unknown fields 'latency'; allowed: systemFailures, functionErrors, throttles, dlqOldestAgeSeconds, dlqMessagesReceived, api5xxRate, apiLatencyP99Ms, failedExecutions, stuckOrders",
     ]);
     expect(problemsOf({ 'dofs:alarmThresholds': '{"api5xxRate":2}' })[0]).toMatch(
       /^dofs:alarmThresholds = \{"api5xxRate":2\} is not allowed/,

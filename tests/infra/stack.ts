@@ -196,8 +196,8 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
 
     it('alarms only on metrics the code emits or that AWS publishes for its resources, each notifying the topic', () => {
       const alarms = s.ofType('aws:cloudwatch/metricAlarm:MetricAlarm');
-      // Errors and Throttles of 5 functions, 3 SystemFailures, 2 DLQ, 3 API, 4 workflow.
-      expect(alarms).toHaveLength(5 * 2 + 3 + 2 + 3 + 4);
+      // Errors and Throttles of 5 functions, 3 SystemFailures, 2 DLQ, 3 API, 4 workflow, 2 stuck orders.
+      expect(alarms).toHaveLength(5 * 2 + 3 + 2 + 3 + 4 + 2);
       const topic = s.ofType('aws:sns/topic:Topic');
       expect(topic).toHaveLength(1);
       const problems = alarms.flatMap((a) => metricProblems(a.inputs.namespace, a.inputs.metricName, a.inputs.dimensions ?? {}));
@@ -226,6 +226,8 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         'AWS/States ExecutionsFailed',
         'AWS/States ExecutionsTimedOut',
         'AWS/States ExecutionsAborted',
+        'DOFS StuckOrdersRedriven',
+        'DOFS StuckOrdersFailed',
       ])
         expect(watched).toContain(m);
     });
@@ -246,7 +248,7 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(problems).toEqual([]);
       expect(body.widgets.map((w) => w.properties.title)).toEqual([
         'Order funnel: accepted → rejected / fulfilled / failed by reason',
-        'System failures and messages that are no order',
+        'System failures, messages that are no order, stuck orders',
         'API traffic and errors',
         'API latency',
         'Workflow executions',
@@ -319,6 +321,11 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         'dynamodb:GetItem': [orders],
         'dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:DeleteItem': [orders],
         'states:StartExecution': ['arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow'],
+        // The reconciler, run in the api-handler: find, claim, re-send, give up.
+        'dynamodb:Scan': [orders],
+        'dynamodb:UpdateItem,dynamodb:GetItem': [orders],
+        'dynamodb:PutItem': [failed],
+        'sqs:SendMessage': ['arn:aws:sqs:eu-west-1:123456789012:dofs-orders'],
         ...logs('api-handler'),
         ...xray,
       });

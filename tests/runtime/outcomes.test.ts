@@ -6,6 +6,7 @@ import { fulfillBatch, isFulfilled, outcomeScore } from '../../runtime/fulfillme
 import { decodeOrThrow } from '../../runtime/http';
 import { makeLogger } from '../../runtime/log';
 import { type OrderRecord, type OrderTables, makeOrderTables } from '../../runtime/orders';
+import { reconcile } from '../../runtime/reconciler';
 import { type Dynamo, startDynamo } from '../support/dynamo';
 import { sqsRecord } from '../support/events';
 
@@ -234,5 +235,40 @@ describe('dlq-handler', () => {
     await expect(recordDeadLetters([failing], decode)({ tables, now: () => 't9', log, inject: always })).rejects.toMatchObject({
       name: 'FullBatchFailureError',
     });
+  });
+});
+
+describe('the reconciler against the orders table', () => {
+  it('finds orders ACCEPTED or PENDING since before the bound, claims each once, and gives up after its attempts', async () => {
+    const stuck = idWith(true);
+    const pending = idWith(true);
+    const finished = idWith(true);
+    for (const id of [stuck, pending, finished]) await accepted(id);
+    await tables.storePending({ ...message(pending), acceptedAt: 't0' }, 't0');
+    await tables.storePending({ ...message(finished), acceptedAt: 't0' }, 't0');
+    await tables.markFulfilled(finished, 't0');
+    const found = (await tables.stuckOrders('t1')).map((o) => o.orderId);
+    expect(found).toEqual(expect.arrayContaining([stuck, pending]));
+    expect(found).not.toContain(finished);
+    // A claim holds only while the order is as it was read; a second claim of the same read loses.
+    const [seen] = (await tables.stuckOrders('t1')).filter((o) => o.orderId === stuck);
+    expect(await tables.claimRedrive(seen, 't5')).toBe(true);
+    expect(await tables.claimRedrive(seen, 't6')).toBe(false);
+    expect(await get(stuck)).toMatchObject({ status: 'ACCEPTED', redriveAttempts: 1, updatedAt: 't5' });
+    expect((await tables.stuckOrders('t1')).map((o) => o.orderId)).not.toContain(stuck);
+
+    const { log } = quiet();
+    const report = await reconcile({ stuckAfterMs: 0, maxAttempts: 1 })({
+      stuckOrders: async () => (await tables.stuckOrders('t9')).filter((o) => o.orderId === stuck),
+      claim: (o, now) => tables.claimRedrive(o, now),
+      startExecution: async () => undefined,
+      sendMessage: async () => undefined,
+      markFailed: (r, from) => tables.markFailed(r, from),
+      now: () => new Date('2026-12-04T12:00:00Z'),
+      log,
+    });
+    expect(report.actions).toEqual([{ orderId: stuck, status: 'ACCEPTED', action: 'GAVE_UP', attempt: 2 }]);
+    expect(await get(stuck)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
+    expect(await failedRecords(stuck)).toEqual([expect.objectContaining({ stage: 'RECONCILER', error: 'StuckOrder' })]);
   });
 });

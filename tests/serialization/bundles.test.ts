@@ -10,7 +10,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { writeBundle } from '../../local/bundles';
 import { ROOT, synth } from '../infra/harness';
 import { type Dynamo, startDynamo } from '../support/dynamo';
@@ -181,6 +181,27 @@ describe('generated Lambda bundles', () => {
     });
     expect(typeof rejected!.requestId).toBe('string');
     expect(lines.find((l) => l.BusinessFailures === 1)).toMatchObject({ Reason: 'REJECTED', Function: 'validator', Stack: 'dev' });
+  });
+
+  it('api-handler: runs the reconciler for the scheduler event (a dry run here), finding an order stuck PENDING', async () => {
+    const orderId = 'stuck-order-1';
+    await dynamo.db.send(
+      new PutCommand({
+        TableName: 'dofs-orders',
+        Item: {
+          orderId,
+          status: 'PENDING',
+          customerId: 'CUST-0001',
+          items: [],
+          createdAt: '2020-01-01T00:00:00.000Z',
+          updatedAt: '2020-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const r = await invoke('api-handler', 'dofs-api-handler', { dofs: 'reconcile', dryRun: true });
+    expect(r.error).toBeUndefined();
+    expect(r.result.actions).toContainEqual({ orderId, status: 'PENDING', action: 'RESENT_MESSAGE', attempt: 1 });
+    expect((await get(orderId))?.updatedAt).toBe('2020-01-01T00:00:00.000Z'); // a dry run changes nothing
   });
 
   it('validator: returns the business verdict, and throws InvalidInputError by name for a bad payload', async () => {
