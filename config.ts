@@ -81,7 +81,11 @@ const fields = {
       systemFailures: intIn(1, 100_000),
       functionErrors: intIn(1, 100_000),
       throttles: intIn(1, 100_000),
-      dlqOldestAgeSeconds: intIn(60, 1_209_600),
+      dlqWaitingMinutes: refine(
+        t.number,
+        (n) => Number.isInteger(n) && n >= 5 && n <= 1440 && n % 5 === 0,
+        'a multiple of 5 minutes from 5 to 1440',
+      ),
       dlqMessagesReceived: intIn(1, 100_000),
       api5xxRate: refine(t.number, (n) => n > 0 && n <= 1, 'a share above 0, at most 1'),
       apiLatencyP99Ms: intIn(1, 29_000),

@@ -13,8 +13,8 @@ export const ALARM_DEFAULTS = {
   functionErrors: 1,
   /** Throttled invocations, throttled API requests (429) or throttled state transitions. */
   throttles: 1,
-  /** Age of the DLQ's oldest message, in seconds: a dead letter nobody recorded. */
-  dlqOldestAgeSeconds: 900,
+  /** Minutes a dead letter may stay on the DLQ unrecorded (a multiple of 5). */
+  dlqWaitingMinutes: 15,
   /** Messages received from the DLQ: an order that failed for a system reason reached it. */
   dlqMessagesReceived: 1,
   /** The share of API requests answered 5XX. */
@@ -228,9 +228,13 @@ export class Alarms extends pulumi.ComponentResource {
       ...dlq('NumberOfMessagesReceived', 'Sum'),
       threshold: t.dlqMessagesReceived,
     });
-    this.alarm(`${name}-dlq-oldest`, 'dlq-oldest', 'A dead letter has waited unrecorded: the dlq-handler cannot record it.', {
-      ...dlq('ApproximateAgeOfOldestMessage', 'Maximum'),
-      threshold: t.dlqOldestAgeSeconds,
+    // Not ApproximateAgeOfOldestMessage: on a standard queue a message received 3 times or more leaves that metric
+    // (sqs-available-cloudwatch-metrics.html), and a dead letter the dlq-handler keeps failing to record is exactly
+    // that. A message visible through every period of the window is one left waiting.
+    this.alarm(`${name}-dlq-waiting`, 'dlq-waiting', 'A dead letter has waited unrecorded: the dlq-handler cannot record it.', {
+      ...dlq('ApproximateNumberOfMessagesVisible', 'Minimum'),
+      evaluationPeriods: Math.max(1, Math.round(t.dlqWaitingMinutes / 5)),
+      threshold: 1,
     });
   }
 
@@ -257,13 +261,15 @@ export class Alarms extends pulumi.ComponentResource {
       {
         logGroupName: args.api.accessLogGroup.name,
         pattern: '{ $.status = "429" }',
-        metricTransformation: { namespace: 'DOFS', name: 'ApiThrottled', value: '1', defaultValue: '0', unit: 'Count' },
+        // A dimension instead of a default value: CloudWatch allows one or the other (MetricTransformation).
+        metricTransformation: { namespace: 'DOFS', name: 'ApiThrottled', value: '1', unit: 'Count', dimensions: { Stack: '$.stack' } },
       },
       { parent: this },
     );
     this.alarm(`${name}-api-throttles`, 'throttles', 'API Gateway throttled requests (429): the stage limits are reached.', {
       namespace: 'DOFS',
       metricName: 'ApiThrottled',
+      dimensions: { Stack: args.stack },
       statistic: 'Sum',
       period: 300,
       threshold: t.throttles,

@@ -99,7 +99,7 @@ export const dashboardBody = (r: DashboardRefs) => {
           api('Count', 'Sum', 'requests'),
           api('4XXError', 'Sum', '4XX'),
           api('5XXError', 'Sum', '5XX'),
-          ['DOFS', 'ApiThrottled', { stat: 'Sum', label: 'throttled (429)' }],
+          ['DOFS', 'ApiThrottled', 'Stack', r.stack, { stat: 'Sum', label: 'throttled (429)' }],
         ],
       },
       {

@@ -365,6 +365,8 @@ export class OrderApi extends pulumi.ComponentResource {
         accessLogSettings: {
           destinationArn: accessLogs.arn,
           format: JSON.stringify({
+            // The stack, a literal: the throttle metric filter's Stack dimension (components/alarms.ts).
+            stack: pulumi.getStack(),
             requestId: '$context.requestId',
             ip: '$context.identity.sourceIp',
             method: '$context.httpMethod',

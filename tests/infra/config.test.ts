@@ -132,7 +132,7 @@ describe('stack config', () => {
   it('takes alarm thresholds per stack, naming an unknown one or a bad value', () => {
     expect(decodeConfig({ 'dofs:alarmThresholds': '{"api5xxRate":0.02}' }, 'dev').alarmThresholds).toEqual({ api5xxRate: 0.02 });
     expect(problemsOf({ 'dofs:alarmThresholds': '{"latency":5}' })).toEqual([
-      "dofs:alarmThresholds has unknown fields 'latency'; allowed: systemFailures, functionErrors, throttles, dlqOldestAgeSeconds, dlqMessagesReceived, api5xxRate, apiLatencyP99Ms, failedExecutions, stuckOrders",
+      "dofs:alarmThresholds has unknown fields 'latency'; allowed: systemFailures, functionErrors, throttles, dlqWaitingMinutes, dlqMessagesReceived, api5xxRate, apiLatencyP99Ms, failedExecutions, stuckOrders",
     ]);
     expect(problemsOf({ 'dofs:alarmThresholds': '{"api5xxRate":2}' })[0]).toMatch(
       /^dofs:alarmThresholds = \{"api5xxRate":2\} is not allowed/,

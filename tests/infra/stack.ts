@@ -26,8 +26,15 @@ const emittedMetrics = (s: Synth, stack: string): { metric: string; dims: Record
       out.push({ metric: m[1], dims: { Stack: stack, ...dims } });
     }
   }
-  for (const f of s.ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter'))
-    out.push({ metric: f.inputs.metricTransformation.name, dims: {} });
+  // A metric filter's dimensions are fields of the JSON log lines: the access log's format says what each holds.
+  const format = JSON.parse(s.ofType('aws:apigateway/stage:Stage')[0].inputs.accessLogSettings.format as string) as Record<string, string>;
+  for (const f of s.ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter')) {
+    const t = f.inputs.metricTransformation as { name: string; dimensions?: Record<string, string> };
+    out.push({
+      metric: t.name,
+      dims: Object.fromEntries(Object.entries(t.dimensions ?? {}).map(([k, v]) => [k, format[v.replace(/^\$\./, '')]])),
+    });
+  }
   return out;
 };
 
@@ -216,7 +223,7 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       const watched = new Set(alarms.map((a) => `${a.inputs.namespace} ${a.inputs.metricName}`));
       for (const m of [
         'DOFS SystemFailures',
-        'AWS/SQS ApproximateAgeOfOldestMessage',
+        'AWS/SQS ApproximateNumberOfMessagesVisible',
         'AWS/SQS NumberOfMessagesReceived',
         'AWS/ApiGateway 5XXError',
         'AWS/ApiGateway Latency',
