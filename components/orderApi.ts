@@ -174,9 +174,19 @@ export class OrderApi extends pulumi.ComponentResource {
    * No retries: the next run picks up whatever this one missed.
    */
   private scheduleReconciler(name: string, fn: aws.lambda.Function, reconcile: ReconcileSettings): aws.scheduler.Schedule {
+    // Only this account's schedules may assume it: the confused-deputy condition the Scheduler guide asks for.
+    const account = fn.arn.apply((arn) => arn.split(':')[4]);
     const role = new aws.iam.Role(
       `${name}-reconciler-role`,
-      { path: ROLE_PATH, assumeRolePolicy: assumeRolePolicy('scheduler.amazonaws.com'), description: 'DOFS reconciler schedule' },
+      {
+        path: ROLE_PATH,
+        assumeRolePolicy: account.apply((a) => {
+          const trust = JSON.parse(assumeRolePolicy('scheduler.amazonaws.com')) as { Statement: Record<string, unknown>[] };
+          trust.Statement[0].Condition = { StringEquals: { 'aws:SourceAccount': a } };
+          return JSON.stringify(trust);
+        }),
+        description: 'DOFS reconciler schedule',
+      },
       { parent: this },
     );
     const policy = new aws.iam.RolePolicy(

@@ -271,6 +271,28 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(metricProblems('AWS/Lambda', 'Errors', { FunctionName: 'someone-elses' })).not.toEqual([]);
     });
 
+    it("runs the reconciler on a schedule whose role only this account's Scheduler may assume, and that may only invoke the api-handler", () => {
+      const [schedule] = s.ofType('aws:scheduler/schedule:Schedule');
+      expect(schedule.inputs).toMatchObject({ scheduleExpression: 'rate(5 minutes)', flexibleTimeWindow: { mode: 'OFF' } });
+      expect(JSON.parse(schedule.inputs.target.input as string)).toEqual({ dofs: 'reconcile' });
+      const role = s.named('aws:iam/role:Role', 'dofs-reconciler-role');
+      expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
+      ]);
+      expect(policyOf(s.named('aws:iam/rolePolicy:RolePolicy', 'dofs-reconciler-policy')).Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction'],
+          Resource: ['arn:aws:lambda:eu-west-1:123456789012:function:dofs-api-handler'],
+        },
+      ]);
+    });
+
     it('gives every function its own role and never the default *FullAccess policies', () => {
       // The one attachment: AWS's own policy for the API Gateway account's CloudWatch role, where this stack sets it.
       expect(s.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment').map((a) => a.inputs)).toEqual(
