@@ -180,11 +180,7 @@ export class OrderApi extends pulumi.ComponentResource {
       `${name}-reconciler-role`,
       {
         path: ROLE_PATH,
-        assumeRolePolicy: account.apply((a) => {
-          const trust = JSON.parse(assumeRolePolicy('scheduler.amazonaws.com')) as { Statement: Record<string, unknown>[] };
-          trust.Statement[0].Condition = { StringEquals: { 'aws:SourceAccount': a } };
-          return JSON.stringify(trust);
-        }),
+        assumeRolePolicy: account.apply((a) => assumeRolePolicy('scheduler.amazonaws.com', { StringEquals: { 'aws:SourceAccount': a } })),
         description: 'DOFS reconciler schedule',
       },
       { parent: this },

@@ -18,9 +18,11 @@ export interface Statement {
 export const policyDocument = (statements: readonly Statement[]): pulumi.Output<string> =>
   pulumi.jsonStringify({ Version: '2012-10-17', Statement: statements });
 
-/** The trust policy that lets one AWS service assume a role. */
-export const assumeRolePolicy = (service: string): string =>
+/** The trust policy that lets one AWS service assume a role, under `condition` if given (e.g. aws:SourceAccount). */
+export const assumeRolePolicy = (service: string, condition?: Record<string, Record<string, string>>): string =>
   JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+    Statement: [
+      { Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) },
+    ],
   });
