@@ -11,3 +11,4 @@ export const failedOrdersTableName = dofs.failedOrdersTableName;
 export const queueUrl = dofs.queueUrl;
 export const dlqUrl = dofs.dlqUrl;
 export const stateMachineArn = dofs.stateMachineArn;
+export const operations = dofs.operations;

@@ -21,7 +21,7 @@ module.exports = {
       ...base,
       displayName: 'unit',
       roots: ['<rootDir>/tests'],
-      testMatch: ['<rootDir>/tests/{workflow,runtime,infra,deployments,serialization,emulators,policy}/**/*.test.ts'],
+      testMatch: ['<rootDir>/tests/{workflow,runtime,infra,deployments,serialization,emulators,policy,ops,cost,model}/**/*.test.ts'],
     },
     {
       ...base,

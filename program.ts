@@ -19,6 +19,25 @@ export interface DofsOutputs {
   queueUrl: pulumi.Output<string>;
   dlqUrl: pulumi.Output<string>;
   stateMachineArn: pulumi.Output<string>;
+  /** What `npm run ops` needs beyond the names above (ops/outputs.ts decodes it). */
+  operations: pulumi.Output<OperationsOutput>;
+}
+
+/**
+ * The stack output `operations`: what the operator's commands (`npm run ops`, ops/) read from a deployed
+ * stack, so that they never guess a name. Plain values only (a stack output is JSON).
+ */
+export interface OperationsOutput {
+  readonly region: string;
+  readonly queueArn: string;
+  readonly dlqArn: string;
+  readonly workflowType: 'STANDARD' | 'EXPRESS';
+  /** The CloudWatch Logs group of each function (by role, as in the alarms) and of the workflow. */
+  readonly logGroups: Readonly<Record<string, string>>;
+  readonly stuckOrderMinutes: number;
+  readonly redriveMaxAttempts: number;
+  /** The UUID of the dlq-handler's event source mapping, which `ops redrive` pauses while it moves dead letters. */
+  readonly dlqHandlerMappingUuid: string;
 }
 
 /**
@@ -136,6 +155,49 @@ export const createDofs = (
     queueUrl: queue.queue.url,
     dlqUrl: queue.deadLetterQueue.url,
     stateMachineArn: orchestrator.stateMachine.arn,
+    operations: pulumi
+      .all([
+        aws.getRegionOutput({}).region,
+        queue.queue.arn,
+        queue.deadLetterQueue.arn,
+        api.apiHandler.logGroup.name,
+        orchestrator.validator.logGroup.name,
+        orchestrator.storeOrder.logGroup.name,
+        queue.fulfillment.logGroup.name,
+        queue.dlqHandler.logGroup.name,
+        orchestrator.logGroup.name,
+        queue.dlqSource.uuid,
+      ])
+      .apply(
+        ([
+          region,
+          queueArn,
+          dlqArn,
+          apiHandler,
+          validator,
+          storeOrder,
+          fulfillment,
+          dlqHandler,
+          workflow,
+          dlqHandlerMappingUuid,
+        ]): OperationsOutput => ({
+          region,
+          queueArn,
+          dlqArn,
+          workflowType: config.workflowType,
+          logGroups: {
+            'api-handler': apiHandler,
+            validator,
+            'store-order': storeOrder,
+            fulfillment,
+            'dlq-handler': dlqHandler,
+            workflow,
+          },
+          stuckOrderMinutes: config.stuckOrderMinutes,
+          redriveMaxAttempts: config.redriveMaxAttempts,
+          dlqHandlerMappingUuid,
+        }),
+      ),
   };
 };
 

@@ -112,6 +112,8 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
   readonly deadLetterQueue: aws.sqs.Queue;
   readonly fulfillment: InlineFunction<ReturnType<typeof fulfillmentFactory>>;
   readonly dlqHandler: InlineFunction<ReturnType<typeof dlqHandlerFactory>>;
+  /** The dlq-handler's event source mapping: `npm run ops -- redrive` pauses it while it moves dead letters. */
+  readonly dlqSource: aws.lambda.EventSourceMapping;
 
   constructor(name: string, args: FulfillmentQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:FulfillmentQueue', name, {}, opts);
@@ -193,7 +195,7 @@ export class FulfillmentQueue extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.lambda.EventSourceMapping(
+    this.dlqSource = new aws.lambda.EventSourceMapping(
       `${name}-dlq-source`,
       {
         eventSourceArn: this.deadLetterQueue.arn,

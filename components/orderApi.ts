@@ -41,6 +41,22 @@ export interface ReconcileSettings {
 }
 export const RECONCILE_DEFAULTS: ReconcileSettings = { stuckAfterMinutes: 15, maxAttempts: 3, everyMinutes: 5 };
 
+/**
+ * The api-handler's asynchronous invocation settings. Its one asynchronous caller is the reconciler's schedule: API
+ * Gateway's Lambda proxy integration invokes synchronously (asynchronous invocation is a non-proxy integration's
+ * option, https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-integration-async.html; API
+ * Gateway is among the synchronous callers in https://docs.aws.amazon.com/lambda/latest/operatorguide/invocation-modes.html),
+ * and these settings apply to asynchronous invocations only. A failed run is not repeated (the next scheduled run
+ * goes on), and a run Lambda could not start (throttled: Lambda keeps such an event and tries again) is dropped once
+ * the next one is due.
+ */
+export const reconcilerInvokeConfig = (functionName: pulumi.Input<string>, reconcile: Pick<ReconcileSettings, 'everyMinutes'>) => ({
+  functionName,
+  maximumRetryAttempts: 0,
+  // Lambda's bounds: 60 s to 6 h.
+  maximumEventAgeInSeconds: Math.min(Math.max(reconcile.everyMinutes * 60, 60), 21_600),
+});
+
 /** The defaults of {@link OrderApiArgs}; the stack config's defaults come from here. */
 export const ORDER_API_DEFAULTS: Readonly<Required<Pick<OrderApiArgs, 'throttleRateLimit' | 'throttleBurstLimit' | 'stageName'>>> = {
   throttleRateLimit: 50,
@@ -171,7 +187,11 @@ export class OrderApi extends pulumi.ComponentResource {
   /**
    * Runs the reconciler every few minutes: EventBridge Scheduler invokes the api-handler with a role that may
    * invoke only it (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
-   * No retries: the next run picks up whatever this one missed.
+   * No retries: the next run picks up whatever this one missed. Neither the Scheduler's (its retry policy) nor
+   * Lambda's: the Scheduler invokes a Lambda target asynchronously
+   * (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html), and Lambda retries a failed
+   * asynchronous invocation twice by default, keeping the event up to six hours
+   * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html); see {@link reconcilerInvokeConfig}.
    */
   private scheduleReconciler(name: string, fn: aws.lambda.Function, reconcile: ReconcileSettings): aws.scheduler.Schedule {
     // Only this account's schedules may assume it: the confused-deputy condition the Scheduler guide asks for.
@@ -190,6 +210,7 @@ export class OrderApi extends pulumi.ComponentResource {
       { role: role.id, policy: policyDocument([{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [fn.arn] }]) },
       { parent: this },
     );
+    new aws.lambda.FunctionEventInvokeConfig(`${name}-api-handler-async`, reconcilerInvokeConfig(fn.name, reconcile), { parent: this });
     return new aws.scheduler.Schedule(
       `${name}-reconcile`,
       {
@@ -229,7 +250,7 @@ export class OrderApi extends pulumi.ComponentResource {
           ...args.store.grantWrite('api'),
           ...args.orchestrator.grantStart(),
           // The reconciler: find stuck orders, claim a re-drive, re-send a message, give up (FAILED + its record).
-          ...args.store.grantScan(),
+          ...args.store.grantQueryInFlight(),
           ...args.store.grantWrite('outcome'),
           ...args.queue.grantSend(),
         ],

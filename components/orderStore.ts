@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { IN_FLIGHT_GSI, IN_FLIGHT_INDEX } from '../runtime/inFlightIndex';
 import { withDefaults } from './defaults';
 import type { TableRef } from './workflow';
 import type { Statement } from './policy';
@@ -14,9 +15,50 @@ export interface OrderStoreArgs {
 /** The defaults of {@link OrderStoreArgs}; the stack config's defaults come from here. */
 export const ORDER_STORE_DEFAULTS: Readonly<Required<OrderStoreArgs>> = { pointInTimeRecovery: false, deletionProtection: false };
 
+/** A global secondary index, in the provider's terms. */
+export interface IndexKeys {
+  readonly name: string;
+  readonly keySchemas: readonly { readonly attributeName: string; readonly keyType: 'HASH' | 'RANGE' }[];
+  readonly projectionType: 'ALL' | 'INCLUDE' | 'KEYS_ONLY';
+  readonly nonKeyAttributes?: readonly string[];
+}
+
+/** A table's keys: its own, and those of its global secondary indexes (each attribute a string). */
+export interface TableKeys {
+  readonly hashKey: string;
+  readonly globalSecondaryIndexes: readonly IndexKeys[];
+}
+
+/** The orders table's keys: `orderId`, and the sparse in-flight index the reconciler queries (runtime/inFlightIndex.ts). */
+export const ORDERS_KEYS: TableKeys = { hashKey: 'orderId', globalSecondaryIndexes: [IN_FLIGHT_GSI] };
+/** The failed-orders table's keys: `orderId` (or a message's key) only. */
+export const FAILED_ORDERS_KEYS: TableKeys = { hashKey: 'orderId', globalSecondaryIndexes: [] };
+
+/**
+ * The table arguments `keys` makes: the hash key, an attribute definition for every key attribute of the table and
+ * its indexes (once each), and the indexes. The local cloud and the tests' DynamoDB make their tables from these.
+ */
+export const tableKeyArgs = (keys: TableKeys) => ({
+  hashKey: keys.hashKey,
+  attributes: [...new Set([keys.hashKey, ...keys.globalSecondaryIndexes.flatMap((i) => i.keySchemas.map((k) => k.attributeName))])].map(
+    (name) => ({ name, type: 'S' }),
+  ),
+  // On-demand: an index takes the table's billing mode, no capacity of its own.
+  ...(keys.globalSecondaryIndexes.length > 0
+    ? {
+        globalSecondaryIndexes: keys.globalSecondaryIndexes.map((i) => ({
+          ...i,
+          keySchemas: [...i.keySchemas],
+          nonKeyAttributes: i.nonKeyAttributes && [...i.nonKeyAttributes],
+        })),
+      }
+    : {}),
+});
+
 /**
  * The orders table and the failed-orders table: on-demand, encrypted at rest with a KMS key, keyed by
- * `orderId`. Access is granted through `grantRead`/`grantWrite`, which return exact statements.
+ * `orderId`; the orders table has the in-flight index. Access is granted through `grantRead`/`grantWrite`/
+ * `grantQueryInFlight`, which return exact statements.
  */
 export class OrderStore extends pulumi.ComponentResource {
   readonly orders: aws.dynamodb.Table;
@@ -25,18 +67,17 @@ export class OrderStore extends pulumi.ComponentResource {
   constructor(name: string, args: OrderStoreArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super('dofs:index:OrderStore', name, {}, opts);
     const { pointInTimeRecovery, deletionProtection } = withDefaults(ORDER_STORE_DEFAULTS, args);
-    this.orders = this.createTable(`${name}-orders`, pointInTimeRecovery, deletionProtection);
-    this.failedOrders = this.createTable(`${name}-failed-orders`, pointInTimeRecovery, deletionProtection);
+    this.orders = this.createTable(`${name}-orders`, ORDERS_KEYS, pointInTimeRecovery, deletionProtection);
+    this.failedOrders = this.createTable(`${name}-failed-orders`, FAILED_ORDERS_KEYS, pointInTimeRecovery, deletionProtection);
     this.registerOutputs({ ordersTableName: this.orders.name, failedOrdersTableName: this.failedOrders.name });
   }
 
-  private createTable(name: string, pointInTimeRecovery: boolean, protect: boolean): aws.dynamodb.Table {
+  private createTable(name: string, keys: TableKeys, pointInTimeRecovery: boolean, protect: boolean): aws.dynamodb.Table {
     return new aws.dynamodb.Table(
       name,
       {
         billingMode: 'PAY_PER_REQUEST',
-        hashKey: 'orderId',
-        attributes: [{ name: 'orderId', type: 'S' }],
+        ...tableKeyArgs(keys),
         serverSideEncryption: { enabled: true },
         pointInTimeRecovery: { enabled: pointInTimeRecovery },
         deletionProtectionEnabled: protect,
@@ -58,9 +99,14 @@ export class OrderStore extends pulumi.ComponentResource {
     return [{ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [this.orders.arn] }];
   }
 
-  /** Scan the orders table: the reconciler's search for orders stuck ACCEPTED or PENDING. */
-  grantScan(): Statement[] {
-    return [{ Effect: 'Allow', Action: ['dynamodb:Scan'], Resource: [this.orders.arn] }];
+  /**
+   * Query the in-flight index: the reconciler's search for orders stuck ACCEPTED or PENDING. A Query of an index is
+   * authorized on the index's ARN, `<table arn>/index/<name>`, not the table's
+   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html, Query: table or index;
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+   */
+  grantQueryInFlight(): Statement[] {
+    return [{ Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [pulumi.interpolate`${this.orders.arn}/index/${IN_FLIGHT_INDEX}`] }];
   }
 
   /**

@@ -162,6 +162,10 @@ export const deployPolicy = (account: string, region: string, target: DeployTarg
         'lambda:AddPermission',
         'lambda:RemovePermission',
         'lambda:GetPolicy',
+        // The api-handler's asynchronous invocation settings: no retry of a failed reconciler run (components/orderApi.ts).
+        'lambda:PutFunctionEventInvokeConfig',
+        'lambda:GetFunctionEventInvokeConfig',
+        'lambda:DeleteFunctionEventInvokeConfig',
         'lambda:TagResource',
         'lambda:UntagResource',
         'lambda:ListTags',
@@ -439,9 +443,10 @@ export const boundaryPolicy = (account: string, region: string, target: DeployTa
   const names = namePattern(target);
   const statements: PolicyStatement[] = [
     {
+      // The tables and their indexes (`table/<name>/index/<index>`: the reconciler's Query of the in-flight index).
       Sid: 'OrderTables',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
       Resource: arn('dynamodb', `table/${names}`),
     },
     {

@@ -314,6 +314,19 @@ export const PROVIDER_ACTIONS: Readonly<Record<string, ProviderActions>> = {
       ...tagCalls('lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags', FUNCTION),
     ],
   },
+  'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': {
+    // The api-handler's asynchronous invocation settings (components/orderApi.ts, reconcilerInvokeConfig). Create and
+    // Update both call PutFunctionEventInvokeConfig (never UpdateFunctionEventInvokeConfig), then Read; no tags argument.
+    source: `${TF}lambda/function_event_invoke_config.go; ${SAR}awslambda.html (function)`,
+    calls: [
+      call('create', 'lambda:PutFunctionEventInvokeConfig', API_HANDLER),
+      call('create', 'lambda:GetFunctionEventInvokeConfig', API_HANDLER),
+      call('read', 'lambda:GetFunctionEventInvokeConfig', API_HANDLER),
+      call('update', 'lambda:PutFunctionEventInvokeConfig', API_HANDLER),
+      call('update', 'lambda:GetFunctionEventInvokeConfig', API_HANDLER),
+      call('delete', 'lambda:DeleteFunctionEventInvokeConfig', API_HANDLER),
+    ],
+  },
   'aws:lambda/permission:Permission': {
     source: `${TF}lambda/permission.go; ${SAR}awslambda.html (lambda:Principal)`,
     calls: [

@@ -31,10 +31,11 @@ import {
   localMs,
 } from './common';
 import { FunctionError, LocalFunction } from './functions';
+import { MessageMoves } from './messageMoves';
 import { Gate, type IamSetup, type Principal, denialMessage, startGateProxy } from './iamGate';
 import { type TaskRunner, lambdaTask, makeInterpreter } from './interpreter';
-import { type Recorded, ofType as ofTypeIn } from './mockProgram';
-import { LocalPoller } from './poller';
+import { type Recorded, mappingUuidOf, ofType as ofTypeIn } from './mockProgram';
+import { LocalPoller, type MappingState } from './poller';
 import { compressDefinition, visibilityRefusal } from './waits';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 import type { HistoryEvent } from './executionHistory';
@@ -47,6 +48,8 @@ export interface BackendSetup {
   readonly endpoints: Endpoints;
   /** Show the functions' log lines and the state machine's failures. */
   readonly functionLogs: boolean;
+  /** Where the functions' log groups are kept (local/logs.ts). */
+  readonly logDir?: string;
   /** The program's principals (`local/iam.ts`), and which session each function and the state machine run as, by access key id. */
   readonly iam: { readonly setup: IamSetup; readonly functions: Record<string, string>; readonly stateMachine: string };
 }
@@ -66,7 +69,18 @@ export type ToBackend =
   | { type: 'run'; id: number; execution: ExecutionRequest }
   | { type: 'stop-execution'; id: number; executionArn: string; reason: { error?: string; cause?: string } }
   | { type: 'history'; id: number; executionArn: string }
+  | { type: 'mapping'; id: number; uuid: string; enabled?: boolean }
   | { type: 'stop' };
+
+/** An event source mapping as GetEventSourceMapping describes it (the members the local cloud keeps). */
+export interface MappingDescription {
+  readonly UUID: string;
+  readonly State: MappingState;
+  readonly StateTransitionReason: string;
+  readonly EventSourceArn: string;
+  readonly FunctionArn: string;
+  readonly BatchSize: number;
+}
 
 export type FromBackend =
   | { type: 'listening'; sqsEndpoint: string }
@@ -75,6 +89,7 @@ export type FromBackend =
   | { type: 'done'; id: number; outcome: ExecutionOutcome }
   | { type: 'history'; id: number; events: readonly HistoryEvent[] }
   | { type: 'stopped-execution'; id: number; stopped: boolean }
+  | { type: 'mapping'; id: number; mapping: MappingDescription | undefined }
   | { type: 'log'; line: string }
   | { type: 'stopped' };
 
@@ -92,8 +107,19 @@ const startSqs = async () => {
   const { startFauxqs } = await importEsm('fauxqs');
   const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: REGION });
   const gate = new Gate('sqs');
-  const proxy = await startGateProxy(fauxqs.address, gate);
-  return { fauxqs, gate, endpoint: proxy.endpoint, stop: () => proxy.stop().then(() => fauxqs.stop()) };
+  // Dead-letter queue redrive (message move tasks), which fauxqs lacks, answered at the gate (local/messageMoves.ts).
+  const moves = MessageMoves.for(fauxqs.address, REGION);
+  const proxy = await startGateProxy(fauxqs.address, gate, (req) => moves.answer(req));
+  return {
+    fauxqs,
+    gate,
+    endpoint: proxy.endpoint,
+    stop: () =>
+      proxy
+        .stop()
+        .then(() => moves.destroy())
+        .then(() => fauxqs.stop()),
+  };
 };
 
 type Sqs = Awaited<ReturnType<typeof startSqs>>;
@@ -193,6 +219,7 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
           background: true,
           credentials,
           queueUrls: Object.fromEntries([...queues].map(([name, q]) => [name, q.url])),
+          logDir: setup.logDir,
         }),
         say,
         BACKGROUND_SIZING,
@@ -273,6 +300,8 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
 
     // Event source mappings.
     const pollers: LocalPoller[] = [];
+    const pollerUuids: string[] = [];
+    const pollerFunctions: string[] = [];
     for (const m of ofType('aws:lambda/eventSourceMapping:EventSourceMapping')) {
       const queueArn = m.inputs.eventSourceArn ?? '';
       const queue = queues.get(lastSegment(queueArn));
@@ -321,6 +350,8 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
       );
       poller.start();
       pollers.push(poller);
+      pollerUuids.push(mappingUuidOf(m.name));
+      pollerFunctions.push(fn.spec.arn);
       stops.push(() => poller.stop());
     }
 
@@ -333,7 +364,22 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
       mappings: pollers.map((p) => `${p.spec.name} (batch ${p.spec.batchSize})`),
       stateMachine: `${sm.name} (${sm.inputs.type ?? 'STANDARD'})`,
     };
-    return { ready, runner, stop: () => stops.stopAll() };
+    /** GetEventSourceMapping, or UpdateEventSourceMapping `Enabled` first: undefined for an unknown UUID. */
+    const mapping = (uuid: string, enabled?: boolean): MappingDescription | undefined => {
+      const i = pollerUuids.indexOf(uuid);
+      if (i < 0) return undefined;
+      const p = pollers[i];
+      if (enabled !== undefined) p.setEnabled(enabled);
+      return {
+        UUID: uuid,
+        State: p.state,
+        StateTransitionReason: 'USER_INITIATED',
+        EventSourceArn: p.spec.queueArn,
+        FunctionArn: pollerFunctions[i],
+        BatchSize: p.spec.batchSize,
+      };
+    };
+    return { ready, runner, mapping, stop: () => stops.stopAll() };
   } catch (e) {
     await stops.stopAll();
     throw e;
@@ -379,6 +425,8 @@ export const serve = (lowerPriority: () => boolean): void => {
         (events) => post({ type: 'history', id: m.id, events }),
         () => post({ type: 'history', id: m.id, events: [] }),
       );
+    } else if (m.type === 'mapping') {
+      post({ type: 'mapping', id: m.id, mapping: backend?.mapping(m.uuid, m.enabled) });
     } else if (m.type === 'stop') {
       void (async () => {
         await backend?.stop();

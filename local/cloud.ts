@@ -2,8 +2,8 @@ import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { BackendReady, BackendSetup, FromBackend, ToBackend } from './backend';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { BackendReady, BackendSetup, FromBackend, MappingDescription, ToBackend } from './backend';
 import {
   CREDENTIALS,
   LocalCloudError,
@@ -15,7 +15,12 @@ import {
   functionArn,
   functionArnIn,
   functionSpecFor,
+  lastSegment,
+  logGroupOf,
 } from './common';
+import { type LocalCloudFile, localCloudFile } from './discovery';
+import { startLocalLambdaApi } from './lambdaApi';
+import { startLocalLogs } from './logs';
 import { LocalFunction } from './functions';
 import { type Route, LocalGateway } from './gateway';
 import { localPrincipals, parseRevocation } from './iam';
@@ -24,8 +29,10 @@ import { type InputsByType, type Recorded, type RecordedOf, ofType } from './moc
 import { ROOT, knownStacks, stackConfig } from './stacks';
 import type { HistoryEvent } from './executionHistory';
 import { type ExecutionOutcome, type ExecutionRunner, LocalStepFunctions } from './stepFunctions';
+import { ensureTables } from './tables';
 import { functionWaits } from './waits';
 import type { StackConfig } from '../config';
+import type { StackOutputs } from '../ops/outputs';
 
 export { LocalCloudError, TIME_COMPRESSION };
 
@@ -128,6 +135,7 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
   const runs = new Map<number, (outcome: ExecutionOutcome) => void>();
   const histories = new Map<number, (events: readonly HistoryEvent[]) => void>();
   const stopped = new Map<number, (stopped: boolean) => void>();
+  const mappings = new Map<number, (mapping: MappingDescription | undefined) => void>();
   let nextRequest = 0;
   let onReady: { resolve: (r: BackendReady) => void; reject: (e: Error) => void } | undefined;
   let onListening: { resolve: (endpoint: string) => void; reject: (e: Error) => void } | undefined;
@@ -146,6 +154,10 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     for (const [id, resolve] of stopped) {
       stopped.delete(id);
       resolve(false);
+    }
+    for (const [id, resolve] of mappings) {
+      mappings.delete(id);
+      resolve(undefined);
     }
   };
   worker.on('message', (m: FromBackend) => {
@@ -168,6 +180,9 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
     } else if (m.type === 'stopped-execution') {
       stopped.get(m.id)?.(m.stopped);
       stopped.delete(m.id);
+    } else if (m.type === 'mapping') {
+      mappings.get(m.id)?.(m.mapping);
+      mappings.delete(m.id);
     }
   });
   let stopping = false;
@@ -215,6 +230,13 @@ const startBackendThread = async (log: (line: string) => void, stops: Stops) => 
         send({ type: 'setup', setup });
       }),
     runner,
+    /** GetEventSourceMapping, or UpdateEventSourceMapping `Enabled` (local/lambdaApi.ts). */
+    mapping: (uuid: string, enabled?: boolean) =>
+      new Promise<MappingDescription | undefined>((resolve) => {
+        const id = nextRequest++;
+        mappings.set(id, resolve);
+        send({ type: 'mapping', id, uuid, ...(enabled === undefined ? {} : { enabled }) });
+      }),
   };
 };
 
@@ -252,6 +274,8 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     synthesis.catch(() => undefined); // awaited below; a failure must not surface before then as unhandled
     const [dynamo, backend] = await Promise.all([startDynalite(opts.persist ? dataDir : undefined, stops), startBackendThread(say, stops)]);
     const s = await synthesis;
+    // CloudWatch Logs: the log groups' events, kept with the data under --persist (local/logs.ts).
+    const logDir = opts.persist ? path.join(stackDir, 'logs') : path.join(bundlesDir, 'logs');
 
     const skipped = new Map<string, number>();
     for (const r of s.resources) {
@@ -273,26 +297,8 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     const dynamoEndpoint = `http://127.0.0.1:${dynamo.port}`;
     const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: CREDENTIALS });
     stops.push(() => ddb.destroy());
-    for (const t of s.ofType('aws:dynamodb/table:Table')) {
-      try {
-        await ddb.send(
-          new CreateTableCommand({
-            TableName: t.name,
-            BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: (t.inputs.attributes ?? []).map((a) => ({
-              AttributeName: a.name,
-              AttributeType: a.type as 'S' | 'N' | 'B',
-            })),
-            KeySchema: [
-              { AttributeName: t.inputs.hashKey, KeyType: 'HASH' },
-              ...(t.inputs.rangeKey ? [{ AttributeName: t.inputs.rangeKey, KeyType: 'RANGE' as const }] : []),
-            ],
-          }),
-        );
-      } catch (e) {
-        if ((e as Error).name !== 'ResourceInUseException') throw e; // kept from a --persist run
-      }
-    }
+    // Each table with its global secondary indexes; one kept from a --persist run gets those it lacks (local/tables.ts).
+    for (const note of await ensureTables(ddb, s.ofType('aws:dynamodb/table:Table'))) say(`  DynamoDB: ${note}`);
     say(
       `  DynamoDB (dynalite${opts.persist ? `, data in ${path.relative(process.cwd(), dataDir)}` : ', in memory'}): ${dynamoEndpoint}, tables ${s
         .ofType('aws:dynamodb/table:Table')
@@ -332,6 +338,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       config: s.config,
       endpoints,
       functionLogs: opts.functionLogs,
+      logDir,
       iam: {
         setup: principals.setup,
         functions: Object.fromEntries([...principals.functions].map(([arn, p]) => [arn, p.accessKeyId])),
@@ -349,7 +356,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
     for (const fn of s.ofType('aws:lambda/function:Function').filter((f) => api.has(f.name))) {
       const credentials = principals.functions.get(functionArn(fn.name))!;
       const local = new LocalFunction(
-        functionSpecFor(fn, endpoints, { logs: opts.functionLogs, background: false, credentials, queueUrls: back.queueUrls }),
+        functionSpecFor(fn, endpoints, { logs: opts.functionLogs, background: false, credentials, queueUrls: back.queueUrls, logDir }),
         say,
         API_SIZING,
       );
@@ -420,8 +427,54 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       );
     }
 
+    // The operator's commands (`npm run ops -- --local`) find this cloud from the file below: its endpoints,
+    // and the stack outputs as `pulumi stack output --json` prints them, with this cloud's URLs and waits.
+    const logGroups = new Set([
+      ...s.ofType('aws:lambda/function:Function').map(logGroupOf),
+      ...Object.values(s.outputs.operations.logGroups),
+    ]);
+    const logs = await startLocalLogs(logDir, logGroups);
+    stops.push(() => logs.stop());
+    const lambdaApi = await startLocalLambdaApi(backend.mapping);
+    stops.push(() => lambdaApi.stop());
+    const localQueueUrl = (url: string) => back.queueUrls[lastSegment(url)] ?? url;
+    const discovery: LocalCloudFile = {
+      pid: process.pid,
+      stack: opts.stack,
+      region: REGION,
+      endpoints: {
+        dynamodb: dynamoEndpoint,
+        sqs: backend.sqsEndpoint,
+        sfn: sfnProxy.endpoint,
+        logs: logs.endpoint,
+        lambda: lambdaApi.endpoint,
+      },
+      outputs: {
+        ...s.outputs,
+        apiUrl: gateway.url,
+        queueUrl: localQueueUrl(s.outputs.queueUrl),
+        dlqUrl: localQueueUrl(s.outputs.dlqUrl),
+        stateMachineArn: sfn.spec.arn,
+        operations: {
+          ...s.outputs.operations,
+          region: REGION,
+          // A wait, compressed as every other here (the deployed functions' STUCK_AFTER_SECONDS is too).
+          stuckOrderMinutes: s.outputs.operations.stuckOrderMinutes / TIME_COMPRESSION,
+        },
+      },
+    };
+    const discoveryFile = localCloudFile(opts.dataRoot, opts.stack);
+    fs.mkdirSync(path.dirname(discoveryFile), { recursive: true });
+    fs.writeFileSync(discoveryFile, JSON.stringify(discovery, null, 2));
+    stops.push(() => {
+      // Only this process's own file: a later cloud of the same stack may have written its own since.
+      const now = fs.existsSync(discoveryFile) ? (JSON.parse(fs.readFileSync(discoveryFile, 'utf8')) as LocalCloudFile) : undefined;
+      if (now?.pid === process.pid) fs.rmSync(discoveryFile, { force: true });
+    });
+
     return {
       url: gateway.url,
+      logsEndpoint: logs.endpoint,
       sfnEndpoint: sfnProxy.endpoint,
       sqsEndpoint: backend.sqsEndpoint,
       dynamoEndpoint,
@@ -438,25 +491,34 @@ export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
 
 /** The program's resources and config, from `local/synthProcess.ts` in a child process. */
 const synthInChild = (stack: string, raw: Record<string, string>, bundlesDir: string, randomDir: string | undefined) =>
-  new Promise<{ resources: Recorded[]; config: StackConfig; ofType: <T extends keyof InputsByType>(type: T) => RecordedOf<T>[] }>(
-    (resolve, reject) => {
-      const child = fork(path.join(__dirname, 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir, randomDir })], {
-        cwd: ROOT,
-        execArgv: ['-r', 'ts-node/register/transpile-only'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      let settled = false;
-      child.once('message', (m: { result?: { resources: Recorded[]; config: StackConfig }; error?: { name: string; message: string } }) => {
+  new Promise<{
+    resources: Recorded[];
+    config: StackConfig;
+    outputs: StackOutputs;
+    ofType: <T extends keyof InputsByType>(type: T) => RecordedOf<T>[];
+  }>((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'synthProcess.ts'), [JSON.stringify({ stack, raw, bundlesDir, randomDir })], {
+      cwd: ROOT,
+      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let settled = false;
+    child.once(
+      'message',
+      (m: {
+        result?: { resources: Recorded[]; config: StackConfig; outputs: StackOutputs };
+        error?: { name: string; message: string };
+      }) => {
         settled = true;
         if (m.error) return reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
         const resources = m.result!.resources;
-        resolve({ resources, config: m.result!.config, ofType: (type) => ofType(resources, type) });
-      });
-      child.once('exit', (code) => {
-        if (!settled) reject(new Error(`the program run exited with ${code} before it reported`));
-      });
-    },
-  );
+        resolve({ resources, config: m.result!.config, outputs: m.result!.outputs, ofType: (type) => ofType(resources, type) });
+      },
+    );
+    child.once('exit', (code) => {
+      if (!settled) reject(new Error(`the program run exited with ${code} before it reported`));
+    });
+  });
 
 /**
  * A declared state machine's logging and tracing in DescribeStateMachine's shape: Pulumi's `logDestination`

@@ -4,6 +4,7 @@
  */
 import type { LocalFunctionSpec } from './functions';
 import { LOG_LEVELS, type LambdaLogLevel, type LoggingConfig } from './lambdaLogs';
+import { logFileOf } from './logs';
 import { type Recorded, type RecordedOf, ofType } from './mockProgram';
 
 /**
@@ -90,9 +91,17 @@ export interface SessionCredentials {
 export const functionSpecFor = (
   fn: RecordedOf<'aws:lambda/function:Function'>,
   endpoints: Endpoints,
-  opts: { logs: boolean; background: boolean; credentials: SessionCredentials; queueUrls?: Readonly<Record<string, string>> },
+  opts: {
+    logs: boolean;
+    background: boolean;
+    credentials: SessionCredentials;
+    queueUrls?: Readonly<Record<string, string>>;
+    /** Where log groups' events are kept (local/logs.ts). */
+    logDir?: string;
+  },
 ): LocalFunctionSpec => {
   const logging = loggingOf(fn);
+  const logGroup = logGroupOf(fn);
   return {
     name: fn.name,
     arn: functionArn(fn.name),
@@ -102,6 +111,7 @@ export const functionSpecFor = (
     timeoutMs: opts.background ? localMs(fn.inputs.timeout ?? 3) : (fn.inputs.timeout ?? 3) * 1000,
     memorySize: fn.inputs.memorySize ?? 128,
     logs: opts.logs,
+    ...(opts.logDir ? { logFile: logFileOf(opts.logDir, logGroup) } : {}),
     background: opts.background,
     logging,
     environment: {
@@ -121,7 +131,7 @@ export const functionSpecFor = (
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.inputs.memorySize ?? 128),
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_LOG_GROUP_NAME: fn.inputs.loggingConfig?.logGroup ?? `/aws/lambda/${fn.name}`,
+      AWS_LAMBDA_LOG_GROUP_NAME: logGroup,
       AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${fn.name}`,
       // What the runtime reads to format and filter console output (aws-lambda-ric v3.3.0 src/LogPatch.js).
       ...(logging.format === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: logging.applicationLogLevel } : {}),
@@ -139,6 +149,10 @@ export const functionSpecFor = (
     },
   };
 };
+
+/** The log group a function's lines go to: its `loggingConfig.logGroup`, or Lambda's default `/aws/lambda/<name>`. */
+export const logGroupOf = (fn: RecordedOf<'aws:lambda/function:Function'>): string =>
+  fn.inputs.loggingConfig?.logGroup ?? `/aws/lambda/${fn.name}`;
 
 /** A function's `loggingConfig` as Lambda applies it (log format Text by default; level INFO by default with JSON). */
 const loggingOf = (fn: RecordedOf<'aws:lambda/function:Function'>): LoggingConfig => {

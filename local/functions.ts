@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { Worker } from 'worker_threads';
 import { type LoggingConfig, keepsLogLine } from './lambdaLogs';
+import { LogWriter } from './logs';
 import type { RapidErrorResponse } from './lambdaRuntime';
 import { threadClock as clock } from './runningClock';
 
@@ -81,8 +82,13 @@ export interface LocalFunctionSpec {
    */
   readonly timeoutMs?: number;
   readonly memorySize: number;
-  /** Stream the function's stdout (its log lines); when false they are dropped inside the sandbox. Errors on stderr always show. */
+  /** Show the function's log lines (`npm start` without --quiet). Errors on stderr always show. */
   readonly logs: boolean;
+  /**
+   * Where its log group's events are kept (local/logs.ts), as Lambda sends what it keeps to CloudWatch Logs;
+   * without it, and without `logs`, lines are dropped inside the sandbox.
+   */
+  readonly logFile?: string;
   /** Its logging config: with the JSON format, lines below the application log level are dropped, as Lambda drops them. */
   readonly logging: LoggingConfig;
   /** Asynchronous back-end work (workflow tasks, queue consumers): its sandboxes run at a lower OS priority. */
@@ -135,6 +141,8 @@ class Sandbox {
     private readonly logLine: (line: string) => void,
     private readonly log: (line: string) => void,
     private readonly onReady: () => void,
+    /** A line Lambda's platform writes to the function's log group whatever its level (a timeout). */
+    private readonly platformLine: (line: string) => void = () => undefined,
   ) {
     this.spawn();
   }
@@ -153,7 +161,7 @@ class Sandbox {
         bundleDir: this.spec.bundleDir,
         handler: this.spec.handler,
         functionArn: this.spec.arn,
-        logs: this.spec.logs,
+        logs: this.spec.logs || this.spec.logFile !== undefined,
         background: this.spec.background,
       },
       env: this.spec.environment,
@@ -245,6 +253,7 @@ class Sandbox {
         this.settle(id, p);
         const message = `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
         // Lambda's platform writes this line to the function's log whatever its log level (shown with --quiet too).
+        this.platformLine(`${new Date().toISOString()} ${id} ${message}`);
         this.log(`[${this.spec.name} ${id.slice(0, 8)}] ${id} ${message}`);
         reject(new FunctionError('Sandbox.Timedout', message));
       });
@@ -277,6 +286,7 @@ export class LocalFunction {
   private markInitialised!: () => void;
   private readonly waiting: { payload: string; resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
+  private readonly logWriter?: LogWriter;
 
   constructor(
     readonly spec: LocalFunctionSpec,
@@ -284,6 +294,7 @@ export class LocalFunction {
     sizing: Partial<SandboxSizing> = {},
   ) {
     this.sizing = { ...DEFAULT_SIZING, ...sizing };
+    if (spec.logFile) this.logWriter = new LogWriter(spec.logFile, spec.environment.AWS_LAMBDA_LOG_STREAM_NAME ?? spec.name);
     this.initialised = new Promise((r) => (this.markInitialised = r));
     for (let i = 0; i < Math.max(1, this.sizing.warmSandboxes); i++) this.startSandbox();
   }
@@ -299,6 +310,7 @@ export class LocalFunction {
           if (this.sandboxes.every((s) => s.ready)) this.markInitialised();
           this.dispatch();
         },
+        (line) => this.logWriter?.write(line),
       ),
     );
   }
@@ -310,6 +322,8 @@ export class LocalFunction {
 
   private logLine(line: string): void {
     if (!keepsLogLine(this.spec.logging, line)) return;
+    this.logWriter?.write(line);
+    if (!this.spec.logs) return;
     let requestId = '-';
     try {
       const parsed = JSON.parse(line) as { requestId?: string };
@@ -367,5 +381,6 @@ export class LocalFunction {
     this.stopped = true;
     for (const w of this.waiting.splice(0)) w.reject(new FunctionError('Runtime.ExitError', 'the local cloud is stopping'));
     await Promise.all(this.sandboxes.map((s) => s.stop()));
+    await this.logWriter?.close();
   }
 }

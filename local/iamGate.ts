@@ -387,13 +387,20 @@ export const guardServer = (server: http.Server, gate: Gate): void => {
  * `gate` as an HTTP endpoint of its own in front of `target` (fauxqs, the Step Functions endpoint), whose
  * servers this code does not own: an allowed request is forwarded as it came, and the answer returned.
  */
-export const startGateProxy = async (target: string, gate: Gate): Promise<{ endpoint: string; stop: () => Promise<void> }> => {
+export const startGateProxy = async (
+  target: string,
+  gate: Gate,
+  /** Operations the emulator lacks, answered here once the gate allowed them (undefined: forwarded). */
+  serve?: (req: GatedRequest) => Promise<Refusal | undefined>,
+): Promise<{ endpoint: string; stop: () => Promise<void> }> => {
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
     void readBody(req)
       .then(async (body) => {
         const refusal = await gate.check({ headers: req.headers, url: req.url, body });
         if (refusal) return answer(res, refusal);
+        const served = await serve?.({ headers: req.headers, url: req.url, body });
+        if (served) return answer(res, served);
         const upstream = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers, agent }, (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);

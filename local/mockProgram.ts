@@ -125,6 +125,7 @@ export const synth = async (
         // A read of the API Gateway account (`Account.get`): the account as `accountRole` says it is set.
         if (args.type === 'aws:apigateway/account:Account' && args.id !== undefined && args.id !== '')
           state.cloudwatchRoleArn = accountRole;
+        if (args.type === 'aws:lambda/eventSourceMapping:EventSourceMapping') state.uuid = mappingUuidOf(args.name);
         if (args.type === 'aws:apigateway/stage:Stage') state.invokeUrl = `https://api.example.com/${inputs.stageName as string}`;
         // A role's id is its name, as the provider sets it (what a RolePolicy's `role: role.id` then names).
         return { id: args.type === 'aws:iam/role:Role' ? (state.name as string) : `${args.name}-id`, state };
@@ -153,6 +154,9 @@ export const synth = async (
   }
 };
 
+/** The UUID Lambda gives an event source mapping (the provider's `uuid`), as these mocks and the local cloud make it. */
+export const mappingUuidOf = (name: string): string => `${name}-uuid`;
+
 const run = async (stack: string, raw: Record<string, string>, resources: Recorded[], names: 'local' | 'aws') => {
   const { decodeConfig } = await import('../config');
   const { awsResourceBase, createDofs } = await import('../program');
@@ -160,9 +164,19 @@ const run = async (stack: string, raw: Record<string, string>, resources: Record
   // The local cloud runs one stack per process: its names need no scope (tests and operators say dofs-orders).
   const dofs = createDofs(config, names === 'aws' ? awsResourceBase(stack) : 'dofs');
   // Every output resolves only after every resource it depends on was registered.
-  await resolve(
-    pulumi.all([dofs.apiUrl, dofs.stateMachineArn, dofs.queueUrl, dofs.dlqUrl, dofs.ordersTableName, dofs.failedOrdersTableName]),
+  const [apiUrl, stateMachineArn, queueUrl, dlqUrl, ordersTableName, failedOrdersTableName, operations] = await resolve(
+    pulumi.all([
+      dofs.apiUrl,
+      dofs.stateMachineArn,
+      dofs.queueUrl,
+      dofs.dlqUrl,
+      dofs.ordersTableName,
+      dofs.failedOrdersTableName,
+      dofs.operations,
+    ]),
   );
+  /** The stack outputs as `pulumi stack output --json` prints them (index.ts exports these). */
+  const outputs = { apiUrl, stateMachineArn, queueUrl, dlqUrl, ordersTableName, failedOrdersTableName, operations };
   // ...and a CallbackFunction registers only once its code is serialized, which on a busy machine can come
   // later still: wait until the runtime has no registration in flight.
   await registrationsSettled();
@@ -177,7 +191,7 @@ const run = async (stack: string, raw: Record<string, string>, resources: Record
       );
     return r;
   };
-  return { config, dofs, resources, ofType, named };
+  return { config, dofs, outputs, resources, ofType, named };
 };
 
 /** A role policy document, parsed. */

@@ -33,10 +33,26 @@ const toRecord = (m: Message, arn: string) => ({
  * again after the queue's visibility timeout and, after `maxReceiveCount` receives, the queue's redrive
  * policy moves it to the DLQ.
  */
+/** A mapping's state as GetEventSourceMapping reports it (https://docs.aws.amazon.com/lambda/latest/api/API_GetEventSourceMapping.html). */
+export type MappingState = 'Enabled' | 'Disabling' | 'Disabled';
+
 export class LocalPoller {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
   batches = 0;
+  /** UpdateEventSourceMapping `Enabled`: a disabled mapping receives nothing; the batches it holds finish. */
+  private enabled = true;
+  /** Loops between a receive and the end of its delivery. */
+  private busy = 0;
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+  }
+
+  /** Disabling until the batches received before the mapping was disabled are delivered. */
+  get state(): MappingState {
+    return this.enabled ? 'Enabled' : this.busy > 0 ? 'Disabling' : 'Disabled';
+  }
 
   constructor(
     private readonly sqs: SQSClient,
@@ -62,6 +78,11 @@ export class LocalPoller {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      if (!this.enabled) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      this.busy++;
       try {
         const batch = await this.receive(this.spec.batchSize, 1);
         if (batch.length === 0) continue;
@@ -77,6 +98,8 @@ export class LocalPoller {
           this.log(`[${this.spec.name}] poll failed: ${(e as Error).message}`);
           await new Promise((r) => setTimeout(r, 200));
         }
+      } finally {
+        this.busy--;
       }
     }
   }

@@ -49,7 +49,7 @@ const main = async () => {
     }
     resources.push({ ...r, inputs: JSON.parse(JSON.stringify(inputs)) as Recorded['inputs'] });
   }
-  return { resources, config: s.config };
+  return { resources, config: s.config, outputs: s.outputs };
 };
 
 main().then(

@@ -22,12 +22,25 @@ export interface DlqDeps {
  * one that names an order nobody holds under `unknown-order#<messageId>`, so nothing is lost. An order that
  * finished meanwhile is left as it is. When every record of the batch fails, the batch throws.
  */
+/** The order id a message body names, read leniently (for log lines only: the codec decides what the message is). */
+const orderIdNamedIn = (body: string): string | undefined => {
+  try {
+    const id = (JSON.parse(body) as { orderId?: unknown } | null)?.orderId;
+    // Only what could be an order id (the API's): a body may hold anything, up to 256 KiB.
+    return typeof id === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 export const recordDeadLetters =
   (records: readonly SQSRecord[], decode: (body: unknown) => FulfillmentMessage) =>
   async (deps: DlqDeps): Promise<SQSBatchResponse> => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of records) {
-      const log = deps.log.with({ messageId: record.messageId });
+      // Every line about a dead letter names its order when the body names one, a failure to record it included.
+      const named = orderIdNamedIn(record.body);
+      const log = deps.log.with({ messageId: record.messageId, ...(named === undefined ? {} : { orderId: named }) });
       try {
         await deps.inject('dlq-handler');
         const now = deps.now();

@@ -1,11 +1,22 @@
-import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FailureReason, OrderItem, OrderStatus, RejectionReason, StorageResult } from './codecs';
 import { classifyAwsError, transientError } from './errors';
+import {
+  type IN_FLIGHT_PROJECTION,
+  IN_FLIGHT_INDEX,
+  IN_FLIGHT_KEY,
+  IN_FLIGHT_SHARD_KEYS,
+  IN_FLIGHT_SORT_KEY,
+  IN_FLIGHT_STATUSES,
+  inFlightKeyOf,
+} from './inFlightIndex';
 
 /**
  * The orders and failed-orders tables, as the functions use them. Every status change is a conditional
  * write, so statuses never go backwards and a repeated delivery changes nothing. (No transactions: each
  * two-step change is ordered so that a retry completes it, which also runs on emulators without them.)
+ * Every write that makes an order ACCEPTED or PENDING sets its in-flight key, every write that makes it terminal
+ * removes it: the in-flight index (runtime/inFlightIndex.ts) holds exactly the orders in flight.
  */
 
 /** An item of the orders table. */
@@ -20,13 +31,23 @@ export interface OrderRecord {
   readonly requestHash?: string;
   /** Set once StartExecution has succeeded for this order. */
   readonly workflowStarted?: boolean;
+  /** Until when the request that holds the start of this order's workflow may still be starting it (ISO time). */
+  readonly startLeaseUntil?: string;
   readonly totalQuantity?: number;
   /** JSON of the rejection reasons (written by the workflow's RecordRejection state). */
   readonly reasons?: string;
   readonly failureReason?: FailureReason;
   /** How many times the reconciler re-drove it (runtime/reconciler.ts). */
   readonly redriveAttempts?: number;
+  /** The in-flight index's key (runtime/inFlightIndex.ts): present while ACCEPTED or PENDING. */
+  readonly inFlight?: string;
 }
+
+/** An order as the in-flight index holds it: the table's key, the index's sort key and the projected attributes. */
+export type InFlightRecord = Pick<OrderRecord, 'orderId' | 'updatedAt' | (typeof IN_FLIGHT_PROJECTION)[number]>;
+
+/** Items a page of the in-flight index holds at most: a run that stops for time has read little it did not use. */
+export const STUCK_PAGE_SIZE = 100;
 
 /** An item of the failed-orders table: one per FAILED order. */
 export interface FailedOrderRecord {
@@ -54,9 +75,17 @@ export const TERMINAL_STATUSES: readonly OrderStatus[] = ['REJECTED', 'FULFILLED
 
 const isConditionFailure = (e: unknown) => (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
+/** `order` with its in-flight key when its status is ACCEPTED or PENDING. */
+const withInFlightKey = (order: OrderRecord): OrderRecord =>
+  IN_FLIGHT_STATUSES.includes(order.status) ? { ...order, inFlight: inFlightKeyOf(order.orderId) } : order;
+
+/** Older first: by `updatedAt`, then by id (the order the reconciler re-drives in). */
+const olderFirst = (a: InFlightRecord, b: InFlightRecord) =>
+  a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0;
+
 /** Repository over the two tables; the only module that writes DynamoDB expressions. */
 export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string, failedOrdersTable: string) => {
-  const send = async <T>(command: GetCommand | PutCommand | UpdateCommand | DeleteCommand | ScanCommand): Promise<T> => {
+  const send = async <T>(command: GetCommand | PutCommand | UpdateCommand | DeleteCommand | QueryCommand): Promise<T> => {
     try {
       return (await db.send(command as never)) as T;
     } catch (e) {
@@ -73,13 +102,39 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
     /** Puts a new ACCEPTED order; returns the existing one if the id is taken. */
     async createAccepted(order: OrderRecord): Promise<{ created: true } | { created: false; existing: OrderRecord }> {
       try {
-        await send(new PutCommand({ TableName: ordersTable, Item: order, ConditionExpression: 'attribute_not_exists(orderId)' }));
+        await send(
+          new PutCommand({ TableName: ordersTable, Item: withInFlightKey(order), ConditionExpression: 'attribute_not_exists(orderId)' }),
+        );
         return { created: true };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
         const existing = await get(order.orderId);
         if (!existing) throw e;
         return { created: false, existing };
+      }
+    },
+
+    /**
+     * Claims the start of an ACCEPTED order's workflow for a replay: true if no start was flagged and the lease of
+     * whoever held it ran out before `now`; the claim holds the lease `until` then.
+     */
+    async claimStart(orderId: string, now: string, until: string): Promise<boolean> {
+      try {
+        await send(
+          new UpdateCommand({
+            TableName: ordersTable,
+            Key: { orderId },
+            UpdateExpression: 'SET startLeaseUntil = :until',
+            ConditionExpression:
+              '#s = :accepted AND attribute_not_exists(workflowStarted) AND (attribute_not_exists(startLeaseUntil) OR startLeaseUntil < :now)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':accepted': 'ACCEPTED', ':now': now, ':until': until },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isConditionFailure(e)) return false;
+        throw e;
       }
     },
 
@@ -123,10 +178,16 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
           new UpdateCommand({
             TableName: ordersTable,
             Key: { orderId: order.orderId },
-            UpdateExpression: 'SET #s = :pending, totalQuantity = :q, updatedAt = :now',
+            UpdateExpression: 'SET #s = :pending, totalQuantity = :q, updatedAt = :now, #k = :inFlight',
             ConditionExpression: '#s = :accepted',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':pending': 'PENDING', ':accepted': 'ACCEPTED', ':q': totalQuantity, ':now': now },
+            ExpressionAttributeNames: { '#s': 'status', '#k': IN_FLIGHT_KEY },
+            ExpressionAttributeValues: {
+              ':pending': 'PENDING',
+              ':accepted': 'ACCEPTED',
+              ':q': totalQuantity,
+              ':now': now,
+              ':inFlight': inFlightKeyOf(order.orderId),
+            },
           }),
         );
         return { outcome: 'STORED', status: 'PENDING', totalQuantity };
@@ -140,7 +201,7 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
           await send(
             new PutCommand({
               TableName: ordersTable,
-              Item: {
+              Item: withInFlightKey({
                 orderId: order.orderId,
                 status: 'PENDING',
                 customerId: order.customerId,
@@ -149,7 +210,7 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
                 updatedAt: now,
                 totalQuantity,
                 workflowStarted: true,
-              } satisfies OrderRecord,
+              }),
               ConditionExpression: 'attribute_not_exists(orderId)',
             }),
           );
@@ -172,9 +233,9 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
           new UpdateCommand({
             TableName: ordersTable,
             Key: { orderId },
-            UpdateExpression: 'SET #s = :fulfilled, updatedAt = :now',
+            UpdateExpression: 'SET #s = :fulfilled, updatedAt = :now REMOVE #k',
             ConditionExpression: '#s = :pending',
-            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeNames: { '#s': 'status', '#k': IN_FLIGHT_KEY },
             ExpressionAttributeValues: { ':fulfilled': 'FULFILLED', ':pending': 'PENDING', ':now': now },
           }),
         );
@@ -197,9 +258,9 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
           new UpdateCommand({
             TableName: ordersTable,
             Key: { orderId: record.orderId },
-            UpdateExpression: 'SET #s = :failed, failureReason = :reason, updatedAt = :now',
+            UpdateExpression: 'SET #s = :failed, failureReason = :reason, updatedAt = :now REMOVE #k',
             ConditionExpression: `#s IN (${from.map((_, i) => `:from${i}`).join(', ')}) OR (#s = :failed AND failureReason = :reason)`,
-            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeNames: { '#s': 'status', '#k': IN_FLIGHT_KEY },
             ExpressionAttributeValues: values,
           }),
         );
@@ -215,29 +276,46 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
       return true;
     },
 
-    /** A failed-orders record for a message that names no order (undecodable), keyed by message id. */
     /**
-     * Orders ACCEPTED or PENDING since before `olderThan` (the reconciler's). A filtered scan, page by page: its
-     * cost grows with the table, which a reconciler every few minutes can afford at DOFS's sizes.
+     * Orders ACCEPTED or PENDING since before `olderThan` (the reconciler's), oldest first, read lazily: a Query of
+     * each shard of the in-flight index, one page at a time, merged by age. Its cost is what is in flight, never the
+     * table's history; a consumer that stops pulling stops the paging. The index is eventually consistent: an order
+     * may have moved on since (the reconciler's claim is conditional). The status filter is a guard only, every
+     * terminal write removes the key: an order that somehow kept it is never taken for one in flight.
      */
-    async stuckOrders(olderThan: string): Promise<OrderRecord[]> {
-      const found: OrderRecord[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await send<{ Items?: OrderRecord[]; LastEvaluatedKey?: Record<string, unknown> }>(
-          new ScanCommand({
+    async *stuckOrders(olderThan: string, pageSize = STUCK_PAGE_SIZE): AsyncGenerator<InFlightRecord, void, undefined> {
+      interface Shard {
+        readonly key: string;
+        readonly items: InFlightRecord[];
+        read: boolean;
+        next?: Record<string, unknown>;
+      }
+      const shards: Shard[] = IN_FLIGHT_SHARD_KEYS.map((key) => ({ key, items: [], read: false }));
+      const page = async (shard: Shard) => {
+        const got = await send<{ Items?: InFlightRecord[]; LastEvaluatedKey?: Record<string, unknown> }>(
+          new QueryCommand({
             TableName: ordersTable,
-            ConsistentRead: true,
-            FilterExpression: '#s IN (:accepted, :pending) AND updatedAt < :olderThan',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':accepted': 'ACCEPTED', ':pending': 'PENDING', ':olderThan': olderThan },
-            ...(start ? { ExclusiveStartKey: start } : {}),
+            IndexName: IN_FLIGHT_INDEX,
+            KeyConditionExpression: '#k = :shard AND #u < :olderThan',
+            FilterExpression: '#s IN (:accepted, :pending)',
+            ExpressionAttributeNames: { '#k': IN_FLIGHT_KEY, '#u': IN_FLIGHT_SORT_KEY, '#s': 'status' },
+            ExpressionAttributeValues: { ':shard': shard.key, ':olderThan': olderThan, ':accepted': 'ACCEPTED', ':pending': 'PENDING' },
+            Limit: pageSize,
+            ...(shard.next ? { ExclusiveStartKey: shard.next } : {}),
           }),
         );
-        found.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return found;
+        shard.items.push(...(got.Items ?? []));
+        shard.read = true;
+        shard.next = got.LastEvaluatedKey;
+      };
+      // A shard whose items ran out is read on before the next order is chosen (a filtered page may hold none).
+      const empty = (s: Shard) => s.items.length === 0 && (!s.read || s.next !== undefined);
+      for (;;) {
+        while (shards.some(empty)) await Promise.all(shards.filter(empty).map(page));
+        const oldest = shards.filter((s) => s.items.length > 0).sort((a, b) => olderFirst(a.items[0], b.items[0]))[0];
+        if (!oldest) return;
+        yield oldest.items.shift()!;
+      }
     },
 
     /** Claims one re-drive of an order still as `seen` left it: counts the attempt and moves `updatedAt`; false if it moved on. */

@@ -5,20 +5,25 @@
  * Each re-drive is claimed with a conditional write first (the order's status and `updatedAt` unchanged), so
  * that an order that moved meanwhile, or a second reconciler, is left alone; after `maxAttempts` re-drives the
  * order ends FAILED with PROCESSING_ERROR and its failed-orders record.
+ *
+ * A run is bounded by its invocation's time, not by the backlog: it reads stuck orders oldest first, a page at a
+ * time, only as it handles them, and once the time left runs short it reads no further page and claims no further
+ * order. A backlog larger than one run is handled over several (each re-drive moves its order's `updatedAt`, so
+ * the next run starts with the oldest not yet handled).
  */
 import type { FulfillmentMessage, OrderStatus, WorkflowInput } from './codecs';
 import type { Logger } from './log';
-import type { FailedOrderRecord, OrderRecord } from './orders';
+import type { FailedOrderRecord, InFlightRecord } from './orders';
 
-/** An order in flight, as the reconciler reads it. */
-export type InFlightOrder = Pick<OrderRecord, 'orderId' | 'status' | 'customerId' | 'items' | 'createdAt' | 'updatedAt'> & {
-  /** How many times the reconciler re-drove it. */
-  readonly redriveAttempts?: number;
-};
+/** An order in flight, as the reconciler reads it: what the in-flight index holds (`redriveAttempts`: the re-drives so far). */
+export type InFlightOrder = InFlightRecord;
 
 export interface ReconcilerDeps {
-  /** Orders whose status is ACCEPTED or PENDING and whose `updatedAt` is before `olderThan`. */
-  readonly stuckOrders: (olderThan: string) => Promise<InFlightOrder[]>;
+  /**
+   * Orders whose status is ACCEPTED or PENDING and whose `updatedAt` is before `olderThan`, oldest first, read as
+   * they are pulled: the run stops pulling (and the source stops paging) when its time runs short.
+   */
+  readonly stuckOrders: (olderThan: string) => AsyncIterable<InFlightOrder>;
   /** Claims one re-drive: bumps the attempts and `updatedAt` if status and `updatedAt` are still `seen`'s; false otherwise. */
   readonly claim: (seen: InFlightOrder, now: string) => Promise<boolean>;
   readonly startExecution: (name: string, input: WorkflowInput) => Promise<void>;
@@ -26,7 +31,7 @@ export interface ReconcilerDeps {
   readonly markFailed: (record: FailedOrderRecord, from: readonly OrderStatus[]) => Promise<boolean>;
   readonly now: () => Date;
   readonly log: Logger;
-  /** Milliseconds left before the invocation's timeout: the run stops claiming in time, and the next run goes on. */
+  /** Milliseconds left before the invocation's timeout: the run stops reading and claiming in time, and the next run goes on. */
   readonly timeLeftMs?: () => number;
 }
 
@@ -47,7 +52,10 @@ export interface ReconcilerSettings {
 export type ReconcileAction = 'RESTARTED_WORKFLOW' | 'RESENT_MESSAGE' | 'GAVE_UP' | 'MOVED_ON';
 
 export interface ReconcileReport {
+  /** Stuck orders read (each one handled). */
   readonly found: number;
+  /** Whether the run read every stuck order; false when it stopped for time, and the next run goes on. */
+  readonly complete: boolean;
   readonly actions: readonly {
     readonly orderId: string;
     readonly status: OrderStatus;
@@ -64,7 +72,6 @@ export const reconcile =
   async (deps: ReconcilerDeps): Promise<ReconcileReport> => {
     const now = deps.now();
     const olderThan = new Date(now.getTime() - settings.stuckAfterMs).toISOString();
-    const stuck = await deps.stuckOrders(olderThan);
     const actions: ReconcileReport['actions'][number][] = [];
     const one = async (order: InFlightOrder): Promise<void> => {
       const log = deps.log.with({ orderId: order.orderId, status: order.status });
@@ -112,12 +119,30 @@ export const reconcile =
       log.warn('stuck order re-driven', { action, attempt, since: order.updatedAt });
       log.metric('StuckOrdersRedriven', 1, { Function: 'reconciler' });
     };
-    // A few at a time, in the order found; once the invocation's time runs short, the rest wait for the next run.
-    let next = 0;
+    // A few at a time, oldest first, each read only when a worker is free to handle it; once the invocation's time
+    // runs short nothing more is read or claimed, and the rest wait for the next run.
+    const stuck = deps.stuckOrders(olderThan)[Symbol.asyncIterator]();
+    let found = 0;
+    let complete = false;
+    const timeLeft = () => (deps.timeLeftMs?.() ?? Infinity) > RECONCILE_MARGIN_MS;
     const worker = async () => {
-      while (next < stuck.length && (deps.timeLeftMs?.() ?? Infinity) > RECONCILE_MARGIN_MS) await one(stuck[next++]);
+      while (!complete && timeLeft()) {
+        const next = await stuck.next();
+        if (next.done) {
+          complete = true;
+          return;
+        }
+        found++;
+        await one(next.value);
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, stuck.length) }, worker));
-    deps.log.info('reconciled', { found: stuck.length, handled: actions.length, dryRun: settings.dryRun ?? false });
-    return { found: stuck.length, actions };
+    try {
+      await Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
+    } finally {
+      if (!complete) await stuck.return?.();
+    }
+    const summary = { found, handled: actions.length, complete, dryRun: settings.dryRun ?? false };
+    if (complete) deps.log.info('reconciled', summary);
+    else deps.log.warn('reconciled until the time ran short: the next run goes on', summary);
+    return { found, complete, actions };
   };

@@ -1,5 +1,6 @@
 import type { FulfillmentMessage, WorkflowInput } from '../../runtime/codecs';
 import type { StoreOrderHandler } from '../../runtime/storeOrder';
+import { IN_FLIGHT_KEY } from '../../runtime/inFlightIndex';
 import type { ValidateOrderHandler } from '../../runtime/validateOrder';
 import { WorkflowBuilder } from './builder';
 import { type StateFactory, fragment } from './factory';
@@ -33,18 +34,22 @@ type Stage = 'Validation' | 'Storage' | 'Queue';
  * The order workflow (CONTRACT.md, "Workflow semantics"):
  *
  *   ValidateOrder → CheckValidation ─valid─→ StoreOrder → CheckStorage → SendToQueue → QueueSent
- *                                  └rejected→ DescribeRejection → RecordRejection → ValidationFailed
+ *                                  └rejected→ RecordRejection → OrderRejected
  *   CheckStorage ─already terminal─→ AlreadyFinished
- *   any task, after its retries ─→ Mark<Stage>Failure → Record<Stage>Failure → <Stage>Failed
+ *   any Lambda or SQS task, after its retries ─→ Mark<Stage>Failure → Record<Stage>Failure → <Stage>Failed
+ *   RecordRejection, after its retries ─→ ValidationFailed
  *
  * Every order ends with its status in the orders table: REJECTED or PENDING here, FAILED (with a
- * failed-orders record) when a stage fails for good. Status writes are conditional, so a repeated
- * execution (EXPRESS runs at least once) never moves an order backwards.
+ * failed-orders record) when a stage fails for good. A rejection is a business outcome: its execution
+ * succeeds, so that only system failures count in ExecutionsFailed (and its alarm). Status writes are
+ * conditional, so a repeated execution (EXPRESS runs at least once) never moves an order backwards. A
+ * terminal write removes the order's in-flight key, so that it leaves the reconciler's index
+ * (runtime/inFlightIndex.ts).
  */
 export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): Workflow<WorkflowInput> => {
   const wf = new WorkflowBuilder<WorkflowInput>({ comment: 'DOFS order workflow', timeoutSeconds });
   const orderKey = (orderId: Parameters<typeof ddb.s>[0]) => ({ orderId: ddb.s(orderId) });
-  const statusName = { '#status': 'status' } as const;
+  const names = { '#status': 'status', '#inFlight': IN_FLIGHT_KEY } as const;
 
   /** `<Stage>Failed`: ends the execution with the `Error`/`Cause` found at `$.failure`. */
   const failed = (stage: Stage, comment: string) =>
@@ -58,10 +63,10 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
       const mark = from.dynamoUpdateItem(`Mark${stage}Failure`, {
         table: r.ordersTable,
         key: ($) => orderKey($('$.orderId')),
-        updateExpression: 'SET #status = :failed, failureReason = :reason, updatedAt = :now',
+        updateExpression: 'SET #status = :failed, failureReason = :reason, updatedAt = :now REMOVE #inFlight',
         // A repeated execution may mark again; an order that finished otherwise is left alone.
         conditionExpression: '#status IN (:accepted, :pending) OR (#status = :failed AND failureReason = :reason)',
-        expressionAttributeNames: statusName,
+        expressionAttributeNames: names,
         expressionAttributeValues: () => ({
           ':failed': ddb.s('FAILED'),
           ':accepted': ddb.s('ACCEPTED'),
@@ -97,29 +102,34 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
   const validateOrder = wf.start().lambda('ValidateOrder', { fn: r.validator, resultPath: '$.validation' });
   const checkValidation = validateOrder.next().choice('CheckValidation');
 
-  // Rejected: REJECTED with reasons, then ValidationFailed whose Cause lists them.
-  const describeRejection = checkValidation
+  // Rejected: REJECTED with its reasons, and the execution succeeds (a business outcome, not a failure).
+  const recordRejection = checkValidation
     .when((c) => c.booleanEquals('$.validation.valid', false))
-    .pass('DescribeRejection', {
-      parameters: ($) => ({ Error: 'OrderRejected', Cause: $('$.validation.summary') }),
-      resultPath: '$.failure',
+    .dynamoUpdateItem('RecordRejection', {
+      table: r.ordersTable,
+      key: ($) => orderKey($('$.orderId')),
+      updateExpression: 'SET #status = :rejected, reasons = :reasons, updatedAt = :now REMOVE #inFlight',
+      conditionExpression: '#status IN (:accepted, :rejected)',
+      expressionAttributeNames: names,
+      expressionAttributeValues: ($) => ({
+        ':rejected': ddb.s('REJECTED'),
+        ':accepted': ddb.s('ACCEPTED'),
+        ':reasons': ddb.s(jsonToString($('$.validation.reasons'))),
+        ':now': ddb.s(contextRef.stateEnteredTime),
+      }),
+      resultPath: null,
     });
-  const recordRejection = describeRejection.next().dynamoUpdateItem('RecordRejection', {
-    table: r.ordersTable,
-    key: ($) => orderKey($('$.orderId')),
-    updateExpression: 'SET #status = :rejected, reasons = :reasons, updatedAt = :now',
-    conditionExpression: '#status IN (:accepted, :rejected)',
-    expressionAttributeNames: statusName,
-    expressionAttributeValues: ($) => ({
-      ':rejected': ddb.s('REJECTED'),
-      ':accepted': ddb.s('ACCEPTED'),
-      ':reasons': ddb.s(jsonToString($('$.validation.reasons'))),
-      ':now': ddb.s(contextRef.stateEnteredTime),
-    }),
-    resultPath: null,
-  });
-  const validationFailed = recordRejection.next(failed('Validation', 'The order broke a business rule, or validation failed for good.'));
-  recordRejection.catch(validationFailed, { resultPath: '$.recordError' });
+  recordRejection.next().succeed('OrderRejected', 'The order broke a business rule and is REJECTED with its reasons.');
+
+  // ValidationFailed is a system failure, entered with the caught error at $.failure: from RecordRejection
+  // failing for good (its retries exhausted, or its condition failed), which writes nothing more, so that an
+  // order left ACCEPTED is the reconciler's to re-drive; or from ValidateOrder's failure route. Made by the
+  // first catch, joined by the second.
+  let validationFailed!: FailState<Failed>;
+  recordRejection.catch(
+    (from) => (validationFailed = failed('Validation', 'ValidateOrder or RecordRejection failed for good: a system failure.')(from)),
+    { resultPath: '$.failure' },
+  );
   validateOrder.catch(failureRoute('Validation', validationFailed), { resultPath: '$.failure' });
 
   // Valid: StoreOrder → CheckStorage → SendToQueue → QueueSent

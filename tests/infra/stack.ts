@@ -4,7 +4,8 @@ import { isDeepStrictEqual } from 'util';
 import * as pulumi from '@pulumi/pulumi';
 import { TAGGABLE_TYPES } from '../../components/tags';
 import { renderGatewayTemplate } from '../../local/gateway';
-import { ROOT, type Recorded, policyOf, resolve, synth } from './harness';
+import { ROOT, type Recorded, mappingUuidOf, policyOf, resolve, synth } from './harness';
+import { decodeOutputs } from '../../ops/outputs';
 import { type LoggingConfig, keepsLogLine } from '../../local/lambdaLogs';
 import { LOCAL_BOUND_MS, functionWaits } from '../../local/waits';
 import { visibilityProblems } from '../../components/fulfillmentQueue';
@@ -58,6 +59,27 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       expect(count('aws:sfn/stateMachine:StateMachine')).toBe(1);
       expect(count('aws:lambda/eventSourceMapping:EventSourceMapping')).toBe(2);
       expect(count('aws:apigateway/restApi:RestApi')).toBe(1);
+    });
+
+    it('exports what `npm run ops` reads: every log group, the queues, the workflow type and the dlq-handler mapping', () => {
+      const outputs = decodeOutputs(s.outputs, `stack '${stack}'`);
+      const functionGroups = s.ofType('aws:lambda/function:Function').map((f) => f.inputs.loggingConfig?.logGroup);
+      const workflowGroup = s
+        .ofType('aws:cloudwatch/logGroup:LogGroup')
+        .find((g) =>
+          String(s.ofType('aws:sfn/stateMachine:StateMachine')[0].inputs.loggingConfiguration?.logDestination).includes(
+            `:log-group:${g.name}:`,
+          ),
+        )?.name;
+      expect(Object.values(outputs.operations.logGroups).sort()).toEqual([...functionGroups, workflowGroup].sort());
+      expect(outputs.operations.logGroups.workflow).toBe(workflowGroup);
+      const dlqMapping = s
+        .ofType('aws:lambda/eventSourceMapping:EventSourceMapping')
+        .find((m) => String(m.inputs.eventSourceArn) === outputs.operations.dlqArn);
+      expect(dlqMapping && mappingUuidOf(dlqMapping.name)).toBe(outputs.operations.dlqHandlerMappingUuid);
+      expect(String(dlqMapping?.inputs.functionName)).toContain('dlq-handler');
+      expect(outputs.operations.workflowType).toBe(s.config.workflowType);
+      expect(outputs.operations.stuckOrderMinutes).toBe(s.config.stuckOrderMinutes);
     });
 
     it('sets every timeout as AWS wants it: visibility 6 × the consumer, each task just above its function, timeouts retried', () => {
@@ -293,6 +315,57 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
       ]);
     });
 
+    it("does not let Lambda retry a failed reconciler run: the api-handler's asynchronous invocations", () => {
+      // The Scheduler invokes it asynchronously: Lambda's default would run a failed reconciliation twice more.
+      expect(s.ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').map((c) => c.inputs)).toEqual([
+        { functionName: 'dofs-api-handler', maximumRetryAttempts: 0, maximumEventAgeInSeconds: s.config.reconcileEveryMinutes * 60 },
+      ]);
+      const [schedule] = s.ofType('aws:scheduler/schedule:Schedule');
+      expect(schedule.inputs.target).toMatchObject({ arn: 'arn:aws:lambda:eu-west-1:123456789012:function:dofs-api-handler' });
+      expect(schedule.inputs.target.retryPolicy).toEqual({ maximumRetryAttempts: 0 });
+      // Nothing else invokes it asynchronously: API Gateway's proxy integration invokes synchronously.
+      expect(s.ofType('aws:lambda/permission:Permission').filter((p) => /api-handler/.test(String(p.inputs.function)))).toEqual([
+        expect.objectContaining({ inputs: expect.objectContaining({ principal: 'apigateway.amazonaws.com' }) }),
+      ]);
+      expect(s.ofType('aws:apigateway/integration:Integration').map((i) => i.inputs.type)).toEqual(['AWS_PROXY', 'AWS_PROXY']);
+    });
+
+    it('keeps the in-flight orders in a sparse index of the orders table, and only there', () => {
+      const orders = s.named('aws:dynamodb/table:Table', 'dofs-orders');
+      expect(orders.inputs).toMatchObject({
+        hashKey: 'orderId',
+        attributes: [
+          { name: 'orderId', type: 'S' },
+          { name: 'inFlight', type: 'S' },
+          { name: 'updatedAt', type: 'S' },
+        ],
+        globalSecondaryIndexes: [
+          {
+            name: 'in-flight',
+            keySchemas: [
+              { attributeName: 'inFlight', keyType: 'HASH' },
+              { attributeName: 'updatedAt', keyType: 'RANGE' },
+            ],
+            projectionType: 'INCLUDE',
+            nonKeyAttributes: ['status', 'customerId', 'items', 'createdAt', 'redriveAttempts'],
+          },
+        ],
+      });
+      // On-demand: no capacity of its own to set or to run out of.
+      expect(orders.inputs.globalSecondaryIndexes[0].readCapacity).toBeUndefined();
+      const failed = s.named('aws:dynamodb/table:Table', 'dofs-failed-orders');
+      expect(failed.inputs.attributes).toEqual([{ name: 'orderId', type: 'S' }]);
+      expect(failed.inputs.globalSecondaryIndexes).toBeUndefined();
+      // Only the api-handler (the reconciler) may query it; no role may scan a table.
+      const grants = s
+        .ofType('aws:iam/rolePolicy:RolePolicy')
+        .flatMap((p) => policyOf(p).Statement.flatMap((st) => st.Action.map((a) => [p.name, a, st.Resource] as const)));
+      expect(grants.filter(([, a]) => a === 'dynamodb:Query')).toEqual([
+        ['dofs-api-handler-policy', 'dynamodb:Query', ['arn:aws:dynamodb:eu-west-1:123456789012:table/dofs-orders/index/in-flight']],
+      ]);
+      expect(grants.filter(([, a]) => a === 'dynamodb:Scan')).toEqual([]);
+    });
+
     it('gives every function its own role and never the default *FullAccess policies', () => {
       // The one attachment: AWS's own policy for the API Gateway account's CloudWatch role, where this stack sets it.
       expect(s.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment').map((a) => a.inputs)).toEqual(
@@ -350,8 +423,8 @@ export const describeStack = (stack: string, more: (get: () => Synth) => void) =
         'dynamodb:GetItem': [orders],
         'dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:DeleteItem': [orders],
         'states:StartExecution': ['arn:aws:states:eu-west-1:123456789012:stateMachine:dofs-workflow'],
-        // The reconciler, run in the api-handler: find, claim, re-send, give up.
-        'dynamodb:Scan': [orders],
+        // The reconciler, run in the api-handler: find (a Query of the in-flight index only), claim, re-send, give up.
+        'dynamodb:Query': [`${orders}/index/in-flight`],
         'dynamodb:UpdateItem,dynamodb:GetItem': [orders],
         'dynamodb:PutItem': [failed],
         'sqs:SendMessage': ['arn:aws:sqs:eu-west-1:123456789012:dofs-orders'],

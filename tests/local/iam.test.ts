@@ -17,6 +17,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -47,6 +48,7 @@ const fn = assumeRole(
       Resource: [arn('dynamodb', 'table/orders')],
     },
     { Effect: 'Allow', Action: ['dynamodb:DeleteItem'], Resource: [arn('dynamodb', 'table/orders')] },
+    { Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [arn('dynamodb', 'table/orders/index/in-flight')] },
     { Effect: 'Deny', Action: ['dynamodb:DeleteItem'], Resource: ['*'] },
     { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:ReceiveMessage'], Resource: [arn('sqs', 'orders')] },
     { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [arn('states', 'stateMachine:flow')] },
@@ -107,8 +109,16 @@ describe('DynamoDB behind its gate (dynalite, in this process)', () => {
         new CreateTableCommand({
           TableName,
           BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+          AttributeDefinitions: [
+            { AttributeName: 'orderId', AttributeType: 'S' },
+            { AttributeName: 'inFlight', AttributeType: 'S' },
+          ],
           KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+          GlobalSecondaryIndexes: ['in-flight', 'by-other-key'].map((IndexName) => ({
+            IndexName,
+            KeySchema: [{ AttributeName: 'inFlight', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          })),
         }),
       );
     }
@@ -166,6 +176,23 @@ describe('DynamoDB behind its gate (dynalite, in this process)', () => {
       `User: arn:aws:sts::${ACCOUNT}:assumed-role/test-role/test-fn is not authorized to perform: dynamodb:DeleteItem on resource: ${arn('dynamodb', 'table/orders')} with an explicit deny in an identity-based policy`,
     );
     expect(await statusOf('o-1')).toBe('PENDING');
+  });
+
+  it("authorizes a Query of an index on the index's ARN, as DynamoDB does: a grant on the index is not one on the table", async () => {
+    const query = (IndexName?: string) =>
+      new QueryCommand({
+        TableName: 'orders',
+        ...(IndexName ? { IndexName } : {}),
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': IndexName ? 'inFlight' : 'orderId' },
+        ExpressionAttributeValues: { ':k': { S: 'IN_FLIGHT#0' } },
+      });
+    await as(OWNER).send(new PutItemCommand({ TableName: 'orders', Item: { ...item('q-1', 'ACCEPTED'), inFlight: { S: 'IN_FLIGHT#0' } } }));
+    expect((await as(fn).send(query('in-flight'))).Items?.map((i) => i.orderId.S)).toEqual(['q-1']);
+    expect((await failure(as(fn).send(query()))).message).toBe(denied(fn, 'dynamodb:Query', arn('dynamodb', 'table/orders')));
+    expect((await failure(as(fn).send(query('by-other-key')))).message).toBe(
+      denied(fn, 'dynamodb:Query', arn('dynamodb', 'table/orders/index/by-other-key')),
+    );
   });
 
   it('checks every table of a batch: one table without the grant refuses the whole batch', async () => {

@@ -1,6 +1,9 @@
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { orderWorkflow } from '../../components/workflow';
 import { makeCodecs, type FulfillmentMessage } from '../../runtime/codecs';
 import { recordDeadLetters } from '../../runtime/dlqHandler';
+import { IN_FLIGHT_INDEX, IN_FLIGHT_KEY, IN_FLIGHT_SHARDS, inFlightKeyOf } from '../../runtime/inFlightIndex';
 import { transientError } from '../../runtime/errors';
 import { fulfillBatch, isFulfilled, outcomeScore } from '../../runtime/fulfillment';
 import { decodeOrThrow } from '../../runtime/http';
@@ -9,6 +12,7 @@ import { type OrderRecord, type OrderTables, makeOrderTables } from '../../runti
 import { reconcile } from '../../runtime/reconciler';
 import { type Dynamo, startDynamo } from '../support/dynamo';
 import { sqsRecord } from '../support/events';
+import { fakeResources } from '../workflow/fixtures';
 
 const codecs = makeCodecs();
 const decode = (body: unknown) => decodeOrThrow(codecs.FulfillmentMessage, body, 'queue message is not an order');
@@ -49,6 +53,11 @@ const quiet = () => {
   return { lines, log: makeLogger('test', 'DEBUG', {}, (l) => lines.push(JSON.parse(l))) };
 };
 const noFaults = async () => {};
+const collect = async <T>(orders: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
+  for await (const o of orders) out.push(o);
+  return out;
+};
 
 describe('StoreOrder (storePending)', () => {
   it('moves ACCEPTED to PENDING with the total quantity', async () => {
@@ -219,8 +228,9 @@ describe('dlq-handler', () => {
   });
 
   it('keeps a dead letter it could not record on the DLQ, and throws when it could record none', async () => {
-    const { log } = quiet();
-    const failing = sqsRecord(message(idWith(true)));
+    const { lines, log } = quiet();
+    const failingId = idWith(true);
+    const failing = sqsRecord(message(failingId));
     const fine = sqsRecord('not json');
     let calls = 0;
     const inject = async () => {
@@ -228,6 +238,11 @@ describe('dlq-handler', () => {
     };
     expect(await recordDeadLetters([failing, fine], decode)({ tables, now: () => 't9', log, inject })).toEqual({
       batchItemFailures: [{ itemIdentifier: failing.messageId }],
+    });
+    // The failure's line names the order the dead letter carries, so that `ops status` finds it.
+    expect(lines.find((l) => l.message === 'could not record the dead letter; it stays on the DLQ')).toMatchObject({
+      orderId: failingId,
+      messageId: failing.messageId,
     });
     const always = async () => {
       throw transientError('injected');
@@ -247,19 +262,21 @@ describe('the reconciler against the orders table', () => {
     await tables.storePending({ ...message(pending), acceptedAt: 't0' }, 't0');
     await tables.storePending({ ...message(finished), acceptedAt: 't0' }, 't0');
     await tables.markFulfilled(finished, 't0');
-    const found = (await tables.stuckOrders('t1')).map((o) => o.orderId);
+    const found = (await collect(tables.stuckOrders('t1'))).map((o) => o.orderId);
     expect(found).toEqual(expect.arrayContaining([stuck, pending]));
     expect(found).not.toContain(finished);
     // A claim holds only while the order is as it was read; a second claim of the same read loses.
-    const [seen] = (await tables.stuckOrders('t1')).filter((o) => o.orderId === stuck);
+    const [seen] = (await collect(tables.stuckOrders('t1'))).filter((o) => o.orderId === stuck);
     expect(await tables.claimRedrive(seen, 't5')).toBe(true);
     expect(await tables.claimRedrive(seen, 't6')).toBe(false);
     expect(await get(stuck)).toMatchObject({ status: 'ACCEPTED', redriveAttempts: 1, updatedAt: 't5' });
-    expect((await tables.stuckOrders('t1')).map((o) => o.orderId)).not.toContain(stuck);
+    expect((await collect(tables.stuckOrders('t1'))).map((o) => o.orderId)).not.toContain(stuck);
 
     const { log } = quiet();
     const report = await reconcile({ stuckAfterMs: 0, maxAttempts: 1 })({
-      stuckOrders: async () => (await tables.stuckOrders('t9')).filter((o) => o.orderId === stuck),
+      stuckOrders: async function* () {
+        for await (const o of tables.stuckOrders('t9')) if (o.orderId === stuck) yield o;
+      },
       claim: (o, now) => tables.claimRedrive(o, now),
       startExecution: async () => undefined,
       sendMessage: async () => undefined,
@@ -270,5 +287,163 @@ describe('the reconciler against the orders table', () => {
     expect(report.actions).toEqual([{ orderId: stuck, status: 'ACCEPTED', action: 'GAVE_UP', attempt: 2 }]);
     expect(await get(stuck)).toMatchObject({ status: 'FAILED', failureReason: 'PROCESSING_ERROR' });
     expect(await failedRecords(stuck)).toEqual([expect.objectContaining({ stage: 'RECONCILER', error: 'StuckOrder' })]);
+  });
+});
+
+describe('the in-flight index', () => {
+  // A DynamoDB of its own: what the index holds is asserted whole.
+  let own: Dynamo;
+  let t: OrderTables;
+  beforeAll(async () => {
+    own = await startDynamo();
+    t = makeOrderTables(own.db, own.ordersTable, own.failedOrdersTable);
+  });
+  afterAll(async () => own.stop());
+
+  /** Every order id the index holds, read from the index itself (not through stuckOrders, which filters). */
+  const indexed = async (): Promise<string[]> =>
+    ((await own.db.send(new ScanCommand({ TableName: own.ordersTable, IndexName: IN_FLIGHT_INDEX }))).Items ?? [])
+      .map((i) => i.orderId as string)
+      .sort();
+  const order = (orderId: string, updatedAt: string): OrderRecord => ({
+    orderId,
+    status: 'ACCEPTED',
+    customerId: 'CUST-0001',
+    items: [{ productId: 'A', quantity: 1 }],
+    createdAt: updatedAt,
+    updatedAt,
+    requestHash: 'not projected',
+  });
+  const failure = (orderId: string) => ({
+    orderId,
+    customerId: 'CUST-0001',
+    failureReason: 'PROCESSING_ERROR' as const,
+    stage: 'RECONCILER' as const,
+    items: '[]',
+    failedAt: 't9',
+  });
+  /** The workflow's own writes of an order's status: its DynamoDB UpdateItem tasks on the orders table. */
+  const workflowStatusWrites = Object.entries(
+    orderWorkflow(fakeResources).render({ logging: false, tracing: false }).definition.States as Record<
+      string,
+      { Resource?: string; Parameters?: { TableName?: string; UpdateExpression?: string } }
+    >,
+  ).filter(
+    ([, st]) =>
+      st.Resource === 'arn:aws:states:::dynamodb:updateItem' &&
+      st.Parameters?.TableName === fakeResources.ordersTable.name &&
+      /#status = /.test(st.Parameters.UpdateExpression ?? ''),
+  );
+  /** One of them run as Step Functions runs it, every path given a value. */
+  const runTask = async ([, st]: (typeof workflowStatusWrites)[number], orderId: string) => {
+    const concrete = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(concrete)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => (k.endsWith('.$') ? [k.slice(0, -2), 'x'] : [k, concrete(x)])))
+          : v;
+    const request = concrete(st.Parameters) as UpdateItemCommandInput;
+    await own.db.send(new UpdateItemCommand({ ...request, TableName: own.ordersTable, Key: { orderId: { S: orderId } } }));
+  };
+
+  it('holds the orders ACCEPTED or PENDING and no terminal one, whichever write finished it', async () => {
+    // (the workflow's: RecordRejection and the three stages' Mark<Stage>Failure)
+    expect(workflowStatusWrites.map(([name]) => name).sort()).toEqual([
+      'MarkQueueFailure',
+      'MarkStorageFailure',
+      'MarkValidationFailure',
+      'RecordRejection',
+    ]);
+    const byWorkflow = workflowStatusWrites.map(([name]) => `wf-${name}`);
+    for (const id of ['accepted', 'pending', 'fulfilled', 'failed', ...byWorkflow]) {
+      await t.createAccepted(order(id, '2026-01-01T00:00:00.000Z'));
+    }
+    for (const id of ['pending', 'fulfilled']) {
+      await t.storePending({ ...message(id), acceptedAt: 't0' }, '2026-01-01T00:00:01.000Z');
+    }
+    expect(await indexed()).toEqual(['accepted', 'failed', 'fulfilled', 'pending', ...byWorkflow].sort());
+    // When each is finished by a write of its own: fulfilment, a give-up, and each of the workflow's ends
+    await t.markFulfilled('fulfilled', 't2');
+    await t.markFailed(failure('failed'), ['ACCEPTED']);
+    for (const task of workflowStatusWrites) await runTask(task, `wf-${task[0]}`);
+    // Then the index holds only the two in flight, and the finished orders keep their data but not the key
+    expect(await indexed()).toEqual(['accepted', 'pending']);
+    for (const [id, status] of [
+      ['fulfilled', 'FULFILLED'],
+      ['failed', 'FAILED'],
+      ['wf-RecordRejection', 'REJECTED'],
+      ['wf-MarkQueueFailure', 'FAILED'],
+      ['wf-MarkStorageFailure', 'FAILED'],
+      ['wf-MarkValidationFailure', 'FAILED'],
+    ]) {
+      const item = (await own.db.send(new GetCommand({ TableName: own.ordersTable, Key: { orderId: id } }))).Item;
+      expect({ id, status: item?.status, key: item?.[IN_FLIGHT_KEY] }).toEqual({ id, status, key: undefined });
+    }
+    // and an order stored without the api-handler's write (an execution started by hand) is in it too
+    await t.storePending({ ...message('by-hand'), acceptedAt: 't0' }, 't1');
+    expect(await indexed()).toContain('by-hand');
+  });
+
+  it('reads the stuck orders of every shard, oldest first, page by page, and none newer than the bound', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `stuck-${String(i).padStart(2, '0')}`);
+    // Created newest first, so that neither the table's order nor the shards' happens to be the age order
+    for (const [i, id] of [...ids.entries()].reverse())
+      await t.createAccepted(order(id, `2027-01-01T00:00:${String(i).padStart(2, '0')}.000Z`));
+    await t.createAccepted(order('recent', '2027-01-01T00:01:00.000Z'));
+    expect(new Set(ids.map(inFlightKeyOf)).size).toBeGreaterThan(IN_FLIGHT_SHARDS / 2);
+    const read = (await collect(t.stuckOrders('2027-01-01T00:00:59.999Z', 2))).filter((o) => o.orderId.startsWith('stuck-'));
+    expect(read.map((o) => o.orderId)).toEqual(ids);
+    // (the index's own key and what the reconciler reads; not the request hash, which it does not)
+    expect(read[0]).toEqual({
+      orderId: 'stuck-00',
+      inFlight: inFlightKeyOf('stuck-00'),
+      status: 'ACCEPTED',
+      customerId: 'CUST-0001',
+      items: [{ productId: 'A', quantity: 1 }],
+      createdAt: '2027-01-01T00:00:00.000Z',
+      updatedAt: '2027-01-01T00:00:00.000Z',
+    });
+    expect((await collect(t.stuckOrders('2027-01-01T00:01:00.001Z'))).map((o) => o.orderId)).toContain('recent');
+  });
+
+  it('reads a page only when the orders read so far are used up: a consumer that stops, stops the paging', async () => {
+    const queries: string[] = [];
+    const client = new DynamoDBClient({
+      endpoint: own.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const c = makeOrderTables(DynamoDBDocumentClient.from(client), own.ordersTable, own.failedOrdersTable);
+    await collect(c.stuckOrders('2027-01-01T00:00:59.999Z', 2));
+    const all = queries.length;
+    queries.length = 0;
+    for await (const o of c.stuckOrders('2027-01-01T00:00:59.999Z', 2)) if (o.orderId === 'stuck-02') break;
+    // (one first page per shard, then a page now and then)
+    expect(queries.length).toBeGreaterThanOrEqual(IN_FLIGHT_SHARDS);
+    expect(queries.length).toBeLessThan(all);
+    client.destroy();
+  });
+
+  it('never reads a terminal order as in flight, even one that kept its key', async () => {
+    await t.createAccepted(order('kept-key', '2026-06-01T00:00:00.000Z'));
+    // A terminal status written without removing the key (no DOFS write does this)
+    await own.db.send(
+      new UpdateItemCommand({
+        TableName: own.ordersTable,
+        Key: { orderId: { S: 'kept-key' } },
+        UpdateExpression: 'SET #s = :f',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':f': { S: 'FULFILLED' } },
+      }),
+    );
+    expect(await indexed()).toContain('kept-key');
+    expect((await collect(t.stuckOrders('2026-12-31T00:00:00.000Z'))).map((o) => o.orderId)).not.toContain('kept-key');
   });
 });

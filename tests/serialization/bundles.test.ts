@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { writeBundle } from '../../local/bundles';
+import { inFlightKeyOf } from '../../runtime/inFlightIndex';
 import { ROOT, synth } from '../infra/harness';
 import { type Dynamo, startDynamo } from '../support/dynamo';
 import { apiEvent, sqsRecord } from '../support/events';
@@ -195,6 +196,8 @@ describe('generated Lambda bundles', () => {
           items: [],
           createdAt: '2020-01-01T00:00:00.000Z',
           updatedAt: '2020-01-01T00:00:00.000Z',
+          // In the in-flight index, as every write that makes an order PENDING puts it (runtime/orders.ts).
+          inFlight: inFlightKeyOf(orderId),
         },
       }),
     );

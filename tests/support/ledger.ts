@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { IN_FLIGHT_INDEX } from '../../runtime/inFlightIndex';
 import { type RunningCloud, http, postOrder, waitUntil } from './localCloud';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
@@ -52,11 +53,11 @@ export const waitAllTerminal = async (cloud: RunningCloud, ids: readonly string[
   );
 };
 
-const scanAll = async (db: DynamoDBDocumentClient, table: string) => {
+const scanAll = async (db: DynamoDBDocumentClient, table: string, index?: string) => {
   const items: Record<string, any>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    const page = await db.send(new ScanCommand({ TableName: table, IndexName: index, ExclusiveStartKey: start }));
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -78,6 +79,8 @@ export interface Ledger {
   readonly failedRecords: { readonly orderId: string }[];
   /** Each queue's visible and in-flight messages, as last seen (both "0" once drained). */
   readonly queues: { QueueUrl: string; visible?: string; inFlight?: string }[];
+  /** The orders the reconciler's in-flight index holds (runtime/inFlightIndex.ts): none once all are terminal. */
+  readonly inFlightIndexed: string[];
 }
 
 /**
@@ -117,17 +120,18 @@ export const readLedger = async (cloud: RunningCloud): Promise<Ledger> => {
     250,
   ).catch(() => undefined);
   sqs.destroy();
+  const inFlightIndexed = (await scanAll(db, 'dofs-orders', IN_FLIGHT_INDEX)).map((i) => i.orderId as string);
   db.destroy();
-  return { orders, failedRecords, queues };
+  return { orders, failedRecords, queues, inFlightIndexed };
 };
 
 /**
  * The conservation checks: exactly the accepted orders are stored, each in one terminal status, the
  * `rejected` ids REJECTED and no other; one failed-orders record per FAILED order and none for the
- * others; both queues drained.
+ * others; both queues drained; no order left in the in-flight index, whichever write finished it.
  */
 export const expectConserved = (ledger: Ledger, accepted: readonly string[], rejected: readonly string[]): void => {
-  const { orders, failedRecords, queues } = ledger;
+  const { orders, failedRecords, queues, inFlightIndexed } = ledger;
   expect(orders.map((o) => o.orderId).sort()).toEqual([...accepted].sort());
   for (const o of orders) expect(TERMINAL).toContain(o.status);
   expect(
@@ -143,6 +147,7 @@ export const expectConserved = (ledger: Ledger, accepted: readonly string[], rej
   expect(failedRecords.map((r) => r.orderId).sort()).toEqual(failed);
   expect(queues).toHaveLength(2);
   for (const q of queues) expect(q).toEqual({ QueueUrl: q.QueueUrl, visible: '0', inFlight: '0' });
+  expect(inFlightIndexed).toEqual([]);
 };
 
 /** Counts of an outcome, for the figures a test prints. */

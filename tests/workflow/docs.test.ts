@@ -15,6 +15,8 @@ describe('docs/state-machine.md', () => {
     for (const name of [
       'ValidateOrder',
       'CheckValidation',
+      'RecordRejection',
+      'OrderRejected',
       'StoreOrder',
       'CheckStorage',
       'SendToQueue',

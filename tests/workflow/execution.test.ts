@@ -58,7 +58,7 @@ const run = async (input: WorkflowInput, overrides: Record<string, Handler> = {}
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: recorded,
-      retryIntervalOverrides: { ValidateOrder: 0, StoreOrder: 0, SendToQueue: 0 },
+      retryIntervalOverrides: { ValidateOrder: 0, StoreOrder: 0, SendToQueue: 0, RecordRejection: 0 },
     },
     context: {
       State: {
@@ -105,7 +105,8 @@ describe('order workflow execution', () => {
     });
   });
 
-  it('business rejection: records REJECTED with the reasons and ends in ValidationFailed with them in the Cause', async () => {
+  it('business rejection: records REJECTED with the reasons and the execution succeeds in OrderRejected', async () => {
+    // Given an order that breaks all three business rules
     const bad = {
       ...order,
       customerId: 'nobody',
@@ -114,20 +115,61 @@ describe('order workflow execution', () => {
         { productId: 'A', quantity: 50 },
       ],
     };
+    // When it runs through the workflow
     const r = await run(bad);
-    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'DescribeRejection', 'RecordRejection', 'ValidationFailed']);
-    expect(r.error?.name).toBe('OrderRejected');
-    expect(r.error?.message).toContain('INVALID_CUSTOMER_ID');
-    expect(r.error?.message).toContain('QUANTITY_LIMIT');
-    expect(r.error?.message).toContain('DUPLICATE_PRODUCT');
+    // Then the execution succeeds: a rejection is a business outcome, not a failed execution (no alarm)
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'RecordRejection', 'OrderRejected']);
+    expect(r.error).toBeUndefined();
+    expect(r.output.validation).toMatchObject({ valid: false });
+    expect(r.output).not.toHaveProperty('failure');
+    // and the order is REJECTED, conditionally, with every reason
+    expect(r.calls.RecordRejection).toHaveLength(1);
     const update = r.calls.RecordRejection[0] as any;
     expect(update.Key).toEqual({ orderId: { S: bad.orderId } });
+    expect(update.UpdateExpression).toMatch(/^SET #status = :rejected, reasons = :reasons, /);
+    expect(update.ConditionExpression).toBe('#status IN (:accepted, :rejected)');
+    expect(update.ExpressionAttributeValues[':rejected']).toEqual({ S: 'REJECTED' });
     expect(JSON.parse(update.ExpressionAttributeValues[':reasons'].S).map((x: { code: string }) => x.code)).toEqual([
       'INVALID_CUSTOMER_ID',
       'QUANTITY_LIMIT',
       'DUPLICATE_PRODUCT',
     ]);
     expect(r.calls.StoreOrder).toBeUndefined();
+    expect(r.calls.MarkValidationFailure).toBeUndefined();
+  });
+
+  it('RecordRejection failing on every attempt: ValidationFailed names the DynamoDB error, the order is left ACCEPTED', async () => {
+    // Given a rejected order whose REJECTED write is throttled every time
+    const r = await run(
+      { ...order, customerId: 'nobody' },
+      {
+        RecordRejection: async () => {
+          throw awsError('DynamoDB.ThrottlingException');
+        },
+      },
+    );
+    // Then the write is retried 3 times, and the execution fails with the error that really happened
+    expect(r.calls.RecordRejection).toHaveLength(4);
+    expect(r.retries).toBe(3);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'RecordRejection', 'ValidationFailed']);
+    expect(r.error).toEqual({ name: 'DynamoDB.ThrottlingException', message: 'DynamoDB.ThrottlingException (simulated)' });
+    // and no other status is written: the order stays ACCEPTED, for the reconciler to re-drive
+    expect(r.calls.MarkValidationFailure).toBeUndefined();
+    expect(r.calls.RecordValidationFailure).toBeUndefined();
+  });
+
+  it("RecordRejection's condition failing (the order is no longer ACCEPTED): not retried, ValidationFailed names it", async () => {
+    const r = await run(
+      { ...order, customerId: 'nobody' },
+      {
+        RecordRejection: async () => {
+          throw awsError('DynamoDB.ConditionalCheckFailedException');
+        },
+      },
+    );
+    expect(r.calls.RecordRejection).toHaveLength(1);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'RecordRejection', 'ValidationFailed']);
+    expect(r.error?.name).toBe('DynamoDB.ConditionalCheckFailedException');
   });
 
   it('StoreOrder failing transiently twice, then succeeding: retried, and the order is queued', async () => {

@@ -35,6 +35,45 @@ describe('the order workflow', () => {
     }
   });
 
+  it('ends a rejection in the Succeed state OrderRejected, after the conditional REJECTED write', () => {
+    // Given the rejected branch of CheckValidation
+    const choices = states.CheckValidation.Choices as Record<string, unknown>[];
+    expect(choices).toEqual([{ Variable: '$.validation.valid', BooleanEquals: false, Next: 'RecordRejection' }]);
+    // Then it writes REJECTED only over ACCEPTED (or a repeated REJECTED), and succeeds
+    expect(states.RecordRejection).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::dynamodb:updateItem',
+      Parameters: expect.objectContaining({ ConditionExpression: '#status IN (:accepted, :rejected)' }),
+      Next: 'OrderRejected',
+    });
+    expect(states.OrderRejected).toMatchObject({
+      Type: 'Succeed',
+      Comment: 'The order broke a business rule and is REJECTED with its reasons.',
+    });
+    // and no Pass state dresses a rejection up as an error any more
+    expect(Object.values(states).filter((s) => s.Type === 'Pass')).toEqual([]);
+  });
+
+  it('routes a RecordRejection that failed for good to ValidationFailed, with the caught error at $.failure', () => {
+    expect(states.RecordRejection.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ValidationFailed' }]);
+    expect((states.RecordRejection.Retry as { ErrorEquals: string[] }[])[0].ErrorEquals).not.toContain(
+      'DynamoDB.ConditionalCheckFailedException',
+    );
+  });
+
+  it('writes every order status conditionally', () => {
+    const statusWrites = Object.entries(states).filter(
+      ([, s]) => s.Resource === 'arn:aws:states:::dynamodb:updateItem' && /#status = /.test((s.Parameters as any).UpdateExpression),
+    );
+    expect(statusWrites.map(([name]) => name).sort()).toEqual([
+      'MarkQueueFailure',
+      'MarkStorageFailure',
+      'MarkValidationFailure',
+      'RecordRejection',
+    ]);
+    for (const [, s] of statusWrites) expect((s.Parameters as any).ConditionExpression).toMatch(/#status/);
+  });
+
   it('retries every task 3 times with exponential backoff and full jitter, then catches everything', () => {
     for (const name of ['ValidateOrder', 'StoreOrder', 'SendToQueue']) {
       const retry = states[name].Retry as Record<string, unknown>[];
