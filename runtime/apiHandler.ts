@@ -24,18 +24,29 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,128}$/;
  * and in the local cloud, where every timeout is compressed.
  */
 export const DEADLINE_SHARE = 0.9;
+/**
+ * Beyond a request's invocation end, the margin before a replay may start the workflow that request did not
+ * flag started: for the clocks of two Lambda hosts, and the writes in flight when Lambda ended the invocation.
+ */
+export const START_LEASE_MARGIN_MS = 5000;
 
 type Codecs = ReturnType<typeof makeCodecs>;
 
 /** What the api-handler's core needs from the world. */
 export interface ApiDeps {
-  readonly tables: Pick<OrderTables, 'get' | 'createAccepted' | 'markWorkflowStarted' | 'deleteUnstarted'>;
+  readonly tables: Pick<OrderTables, 'get' | 'createAccepted' | 'claimStart' | 'markWorkflowStarted' | 'deleteUnstarted'>;
   /** StartExecution with name = orderId; an execution of that name that exists already counts as started. */
   readonly startExecution: (input: WorkflowInput) => Promise<void>;
   readonly newId: () => string;
   /** The order id of an Idempotency-Key: {@link orderIdForKey} under the stack's secret. */
   readonly idForKey: (key: string) => string;
   readonly now: () => string;
+  /**
+   * Until when this request may be about to start its order's workflow: past its invocation's end (plus a
+   * margin for clocks), it cannot be. A replay that finds an order unstarted starts it only once this lease has
+   * run out, so that concurrent replays start no second workflow (EXPRESS does not deduplicate by name).
+   */
+  readonly startLeaseUntil: () => string;
   readonly log: Logger;
   /** Fault injection (tests only): runs first, inside the error mapping, where a real failure would surface. */
   readonly faults?: () => Promise<void>;
@@ -139,6 +150,7 @@ export const acceptOrder =
       createdAt: now,
       updatedAt: now,
       requestHash: sha256(canonicalJson(request)),
+      startLeaseUntil: deps.startLeaseUntil(),
     };
     const accepted = json(202, { orderId, status: 'ACCEPTED' }, { Location: `/orders/${orderId}` });
     const input = (r: OrderRecord): WorkflowInput => ({
@@ -155,10 +167,17 @@ export const acceptOrder =
       if (existing.requestHash !== record.requestHash) {
         throw idempotencyConflictError('This Idempotency-Key was already used with a different body: send a new key for a new order.');
       }
+      // The request that created the order starts its workflow; a replay does only once that request's lease has
+      // run out (it failed or timed out before flagging the start), and claims the start first, so that of
+      // replays racing one starts it. STANDARD would deduplicate a second start by name; EXPRESS would not.
       if (!existing.workflowStarted && existing.status === 'ACCEPTED') {
-        log.warn('idempotent replay found the workflow not started; starting it');
-        await deps.startExecution(input(existing));
-        await deps.tables.markWorkflowStarted(orderId);
+        if (await deps.tables.claimStart(orderId, now, deps.startLeaseUntil())) {
+          log.warn('idempotent replay found the workflow not started; starting it');
+          await deps.startExecution(input(existing));
+          await deps.tables.markWorkflowStarted(orderId);
+        } else {
+          log.info('idempotent replay: the workflow is being started by another request');
+        }
       }
       log.info('idempotent replay', { status: existing.status });
       return accepted;
@@ -310,6 +329,7 @@ export const apiHandlerFactory = () => {
       newId: randomUUID,
       idForKey: (key) => orderIdForKey(secret, key),
       now: () => new Date().toISOString(),
+      startLeaseUntil: () => new Date(Date.now() + context.getRemainingTimeInMillis() + START_LEASE_MARGIN_MS).toISOString(),
       log,
       faults: () => inject('api-handler'),
     });

@@ -35,9 +35,16 @@ const world = (startFails = false) => {
     idForKey: (key) => orderIdForKey(SECRET, key),
     newId: () => `00000000-0000-4000-8000-${String(Date.now() % 1e6).padStart(6, '0')}${String(++n).padStart(6, '0')}`,
     now: () => '2026-11-25T00:00:00.000Z',
+    // The invocation's end and the margin: 15 s on (the api-handler's 10 s timeout, and 5 s).
+    startLeaseUntil: () => '2026-11-25T00:00:15.000Z',
     log: makeLogger('api-handler', 'DEBUG', {}, (l) => lines.push(l)),
   };
   return { deps, started, lines };
+};
+
+/** Resolves once `condition` holds (a signal: the write it waits for lands in dynalite). */
+const waitFor = async (condition: () => Promise<boolean>) => {
+  for (let i = 0; i < 10_000 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 5));
 };
 
 const post = (body: string | null, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
@@ -157,6 +164,59 @@ describe('POST /orders', () => {
     expect(second.json.orderId).toBe(first.json.orderId);
     expect(first.json.orderId).toBe(orderIdForKey(SECRET, headers['Idempotency-Key']));
     expect(w.started).toHaveLength(1);
+  });
+
+  it('starts one workflow for 50 replays that race the first request before it flags the start (EXPRESS does not deduplicate)', async () => {
+    const w = world();
+    const headers = { 'content-type': 'application/json', 'Idempotency-Key': `race-${Date.now()}` };
+    // The first request's StartExecution is slow: the replays all arrive between its ACCEPTED write and its flag.
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    let created!: () => void;
+    const createdSignal = new Promise<void>((r) => (created = r));
+    const firstDeps: ApiDeps = {
+      ...w.deps,
+      tables: {
+        ...w.deps.tables,
+        createAccepted: async (order) => {
+          const r = await w.deps.tables.createAccepted(order);
+          created();
+          return r;
+        },
+      },
+      startExecution: async (input) => {
+        await slow;
+        w.started.push(input);
+      },
+    };
+    const first = routeApiRequest(post(JSON.stringify(validBody), headers), codecs)(firstDeps);
+    await createdSignal;
+    const replays = await Promise.all(Array.from({ length: 49 }, () => call(post(JSON.stringify(validBody), headers), w)));
+    release();
+    expect((await first).statusCode).toBe(202);
+    expect(replays.every((r) => r.statusCode === 202)).toBe(true);
+    expect(w.started).toHaveLength(1);
+  });
+
+  it('lets exactly one of racing replays start the workflow of an order whose first request died before its start', async () => {
+    const w = world();
+    const headers = { 'content-type': 'application/json', 'Idempotency-Key': `orphan-${Date.now()}` };
+    // The first request wrote ACCEPTED and then its invocation ended (a timeout): no start, no flag.
+    const dead: ApiDeps = { ...w.deps, startExecution: () => new Promise<void>(() => undefined) };
+    void routeApiRequest(post(JSON.stringify(validBody), headers), codecs)(dead);
+    const id = orderIdForKey(SECRET, headers['Idempotency-Key']);
+    await waitFor(async () => (await w.deps.tables.get(id)) !== undefined);
+    // Within its lease, replays leave the start to it...
+    await Promise.all(Array.from({ length: 5 }, () => call(post(JSON.stringify(validBody), headers), w)));
+    expect(w.started).toHaveLength(0);
+    // ...once it ran out, one replay of many claims the start.
+    const later: ApiDeps = { ...w.deps, now: () => '2026-11-25T00:00:16.000Z', startLeaseUntil: () => '2026-11-25T00:00:31.000Z' };
+    const replays = await Promise.all(
+      Array.from({ length: 20 }, () => routeApiRequest(post(JSON.stringify(validBody), headers), codecs)(later)),
+    );
+    expect(replays.every((r) => r.statusCode === 202)).toBe(true);
+    expect(w.started).toHaveLength(1);
+    expect((await w.deps.tables.get(id))?.workflowStarted).toBe(true);
   });
 
   it('answers 409 IDEMPOTENCY_CONFLICT for the same key with a different body', async () => {
