@@ -33,9 +33,8 @@ type Stage = 'Validation' | 'Storage' | 'Queue';
 /**
  * The order workflow (CONTRACT.md, "Workflow semantics"):
  *
- *   ValidateOrder → CheckValidation ─valid─→ StoreOrder → CheckStorage → SendToQueue → QueueSent
- *                                  └rejected→ RecordRejection → OrderRejected
- *   CheckStorage ─already terminal─→ AlreadyFinished
+ *   ValidateOrder → CheckValidation ─valid─→ StoreOrder → SendToQueue (end)
+ *                                  └rejected→ RecordRejection (end)
  *   any Lambda or SQS task, after its retries ─→ Mark<Stage>Failure → Record<Stage>Failure → <Stage>Failed
  *   RecordRejection, after its retries ─→ ValidationFailed
  *
@@ -119,7 +118,7 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
       }),
       resultPath: null,
     });
-  recordRejection.next().succeed('OrderRejected', 'The order broke a business rule and is REJECTED with its reasons.');
+  // RecordRejection ends the execution, successfully: no Succeed state after it (a state entered is a transition billed).
 
   // ValidationFailed is a system failure, entered with the caught error at $.failure: from RecordRejection
   // failing for good (its retries exhausted, or its condition failed), which writes nothing more, so that an
@@ -132,25 +131,21 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
   );
   validateOrder.catch(failureRoute('Validation', validationFailed), { resultPath: '$.failure' });
 
-  // Valid: StoreOrder → CheckStorage → SendToQueue → QueueSent
-  const storeOrder = checkValidation.otherwise().lambda('StoreOrder', { fn: r.storeOrder, resultPath: '$.storage' });
-  const checkStorage = storeOrder
+  // Valid: StoreOrder → SendToQueue, which ends the execution. No Choice on StoreOrder's outcome: a repeated
+  // execution (EXPRESS runs at least once) that finds the order finished (ALREADY_TERMINAL) sends its message
+  // again, and fulfillment leaves a finished order as it is, as it does for any redelivery; every order saves
+  // the transition the Choice cost. Nor a Succeed state after SendToQueue.
+  checkValidation
+    .otherwise()
+    .lambda('StoreOrder', { fn: r.storeOrder, resultPath: '$.storage' })
     .catch(failureRoute('Storage', failed('Storage', 'StoreOrder failed after its retries.')), { resultPath: '$.failure' })
     .next()
-    .choice('CheckStorage');
-  checkStorage
-    .when((c) => c.stringEquals('$.storage.outcome', 'ALREADY_TERMINAL'))
-    .succeed('AlreadyFinished', 'A repeated execution found the order finished.');
-  checkStorage
-    .otherwise()
     .sqsSendMessage('SendToQueue', {
       queue: r.queue,
       messageBody: ($) => ({ orderId: $('$.orderId'), customerId: $('$.customerId'), items: $('$.items') }),
       resultPath: '$.message',
     })
-    .catch(failureRoute('Queue', failed('Queue', 'SendToQueue failed after its retries.')), { resultPath: '$.failure' })
-    .next()
-    .succeed('QueueSent');
+    .catch(failureRoute('Queue', failed('Queue', 'SendToQueue failed after its retries.')), { resultPath: '$.failure' });
 
   return wf.build(validateOrder);
 };

@@ -86,8 +86,8 @@ export const ORDER_COUNTS: Readonly<Record<Outcome, Counts>> = {
     invocations: { 'api-handler': 1, validator: 1 },
     // StartExecution in acceptOrder (deps.startExecution).
     executions: 1,
-    // ValidateOrder → CheckValidation → RecordRejection → OrderRejected (a Succeed state: the execution succeeds).
-    stateTransitions: 4,
+    // ValidateOrder → CheckValidation → RecordRejection, which ends the execution successfully.
+    stateTransitions: 3,
     // ValidateOrder invokes the validator.
     workflowFunctions: ['validator'],
     // RecordRejection (dynamodb:updateItem).
@@ -106,9 +106,9 @@ export const ORDER_COUNTS: Readonly<Record<Outcome, Counts>> = {
       // 'business failure: order rejected' (warn) and BusinessFailures/REJECTED (EMF), validatorFactory.
       validator: { WARN: 1, EMF: 1 },
     },
-    // ALL: 1 + 5 (ValidateOrder) + 2 (CheckValidation) + 5 (RecordRejection) + 2 (OrderRejected) + 1 (ExecutionSucceeded);
-    // no error events: a rejection ends in a Succeed state.
-    workflowEvents: { ALL: 16, ERROR: 0, FATAL: 0 },
+    // ALL: 1 + 5 (ValidateOrder) + 2 (CheckValidation) + 5 (RecordRejection) + 1 (ExecutionSucceeded);
+    // no error events: a rejection ends the execution successfully.
+    workflowEvents: { ALL: 14, ERROR: 0, FATAL: 0 },
   },
   FULFILLED: {
     // POST /orders.
@@ -116,8 +116,8 @@ export const ORDER_COUNTS: Readonly<Record<Outcome, Counts>> = {
     // api-handler: the POST; validator, store-order: the tasks; fulfillment: the one delivery of the message.
     invocations: { 'api-handler': 1, validator: 1, 'store-order': 1, fulfillment: 1 },
     executions: 1,
-    // ValidateOrder → CheckValidation → StoreOrder → CheckStorage → SendToQueue → QueueSent.
-    stateTransitions: 6,
+    // ValidateOrder → CheckValidation → StoreOrder → SendToQueue, which ends the execution.
+    stateTransitions: 4,
     workflowFunctions: ['validator', 'store-order'],
     // SendToQueue (sqs:sendMessage).
     workflowServiceTasks: 1,
@@ -140,14 +140,14 @@ export const ORDER_COUNTS: Readonly<Record<Outcome, Counts>> = {
       // 'order fulfilled' (info) and OrdersFulfilled (EMF), fulfillBatch.
       fulfillment: { INFO: 1, EMF: 1 },
     },
-    // ALL: 1 + 5 + 2 + 5 + 2 + 5 + 2 (QueueSent) + 1; no error events.
-    workflowEvents: { ALL: 23, ERROR: 0, FATAL: 0 },
+    // ALL: 1 + 5 + 2 + 5 + 5 (SendToQueue) + 1; no error events.
+    workflowEvents: { ALL: 19, ERROR: 0, FATAL: 0 },
   },
   OUT_OF_STOCK: {
     apiRequests: 1,
     invocations: { 'api-handler': 1, validator: 1, 'store-order': 1, fulfillment: 1 },
     executions: 1,
-    stateTransitions: 6,
+    stateTransitions: 4,
     workflowFunctions: ['validator', 'store-order'],
     workflowServiceTasks: 1,
     // orders: as FULFILLED, with UpdateItem FAILED (orders.ts markFailed) for the last; failed-orders: its PutItem.
@@ -164,7 +164,7 @@ export const ORDER_COUNTS: Readonly<Record<Outcome, Counts>> = {
       // 'business failure: out of stock' (warn) and BusinessFailures/OUT_OF_STOCK (EMF), fulfillBatch.
       fulfillment: { WARN: 1, EMF: 1 },
     },
-    workflowEvents: { ALL: 23, ERROR: 0, FATAL: 0 },
+    workflowEvents: { ALL: 19, ERROR: 0, FATAL: 0 },
   },
   DEAD_LETTERED: {
     // Besides these, `maxReceiveCount` × PER_FAILED_RECEIVE: the fulfillment receives that failed.
@@ -172,7 +172,7 @@ export const ORDER_COUNTS: Readonly<Record<Outcome, Counts>> = {
     // dlq-handler: the one delivery from the DLQ.
     invocations: { 'api-handler': 1, validator: 1, 'store-order': 1, 'dlq-handler': 1 },
     executions: 1,
-    stateTransitions: 6,
+    stateTransitions: 4,
     workflowFunctions: ['validator', 'store-order'],
     workflowServiceTasks: 1,
     // orders: PutItem, UpdateItem workflowStarted, UpdateItem PENDING, UpdateItem FAILED (dlqHandler.ts → markFailed);
@@ -191,7 +191,7 @@ export const ORDER_COUNTS: Readonly<Record<Outcome, Counts>> = {
       // 'order failed after its retries' (error) and DeadLetteredOrders (EMF), recordDeadLetters.
       'dlq-handler': { ERROR: 1, EMF: 1 },
     },
-    workflowEvents: { ALL: 23, ERROR: 0, FATAL: 0 },
+    workflowEvents: { ALL: 19, ERROR: 0, FATAL: 0 },
   },
 };
 

@@ -92,7 +92,7 @@ const run = async (input: WorkflowInput, overrides: Record<string, Handler> = {}
 describe('order workflow execution', () => {
   it('happy path: validates, stores, sends the typed message and succeeds', async () => {
     const r = await run(order);
-    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'CheckStorage', 'SendToQueue', 'QueueSent']);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'SendToQueue']);
     expect(r.error).toBeUndefined();
     expect(r.calls.SendToQueue).toEqual([
       { QueueUrl: fakeResources.queue.url, MessageBody: { orderId: 'order-1', customerId: 'CUST-00042', items: order.items } },
@@ -105,7 +105,7 @@ describe('order workflow execution', () => {
     });
   });
 
-  it('business rejection: records REJECTED with the reasons and the execution succeeds in OrderRejected', async () => {
+  it('business rejection: records REJECTED with the reasons and the execution succeeds there', async () => {
     // Given an order that breaks all three business rules
     const bad = {
       ...order,
@@ -118,7 +118,7 @@ describe('order workflow execution', () => {
     // When it runs through the workflow
     const r = await run(bad);
     // Then the execution succeeds: a rejection is a business outcome, not a failed execution (no alarm)
-    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'RecordRejection', 'OrderRejected']);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'RecordRejection']);
     expect(r.error).toBeUndefined();
     expect(r.output.validation).toMatchObject({ valid: false });
     expect(r.output).not.toHaveProperty('failure');
@@ -183,7 +183,7 @@ describe('order workflow execution', () => {
     });
     expect(r.calls.StoreOrder).toHaveLength(3);
     expect(r.retries).toBe(2);
-    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'CheckStorage', 'SendToQueue', 'QueueSent']);
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'SendToQueue']);
     expect(r.error).toBeUndefined();
   });
 
@@ -237,10 +237,11 @@ describe('order workflow execution', () => {
     expect(r.error).toEqual({ name: 'InvalidInputError', message: 'items: expected an array' });
   });
 
-  it('a repeated execution that finds the order finished does not queue it again', async () => {
+  it('a repeated execution that finds the order finished sends its message again, which fulfillment leaves alone', async () => {
     const r = await run(order, { StoreOrder: async () => ({ ...stored, outcome: 'ALREADY_TERMINAL', status: 'FULFILLED' }) });
-    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'CheckStorage', 'AlreadyFinished']);
-    expect(r.calls.SendToQueue).toBeUndefined();
+    expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'SendToQueue']);
+    expect(r.calls.SendToQueue).toHaveLength(1);
+    expect(r.error).toBeUndefined();
   });
 
   it('a failure route whose status write finds the order finished still ends in the stage Fail state', async () => {

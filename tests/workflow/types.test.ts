@@ -129,7 +129,7 @@ export function swappedFunctions(
   orderWorkflow({
     // @ts-expect-error store-order's handler returns a StorageResult, not the ValidationResult CheckValidation reads
     validator: functions.storeOrder.ref,
-    // @ts-expect-error the validator's handler returns a ValidationResult, not the StorageResult CheckStorage reads
+    // @ts-expect-error the validator's handler returns a ValidationResult, not the StorageResult the StoreOrder slot is typed by
     storeOrder: functions.validator.ref,
     queue: queue.queueRef,
     ordersTable: store.ordersRef,
