@@ -36,6 +36,7 @@ import { Gate, type IamSetup, type Principal, denialMessage, startGateProxy } fr
 import { type TaskRunner, lambdaTask, makeInterpreter } from './interpreter';
 import { type Recorded, mappingUuidOf, ofType as ofTypeIn } from './mockProgram';
 import { LocalPoller, type MappingState } from './poller';
+import { threadClock } from './runningClock';
 import { compressDefinition, visibilityRefusal } from './waits';
 import type { ExecutionOutcome, ExecutionRequest, ExecutionRunner } from './stepFunctions';
 import type { HistoryEvent } from './executionHistory';
@@ -50,6 +51,8 @@ export interface BackendSetup {
   readonly functionLogs: boolean;
   /** Where the functions' log groups are kept (local/logs.ts). */
   readonly logDir?: string;
+  /** `--redeliveries`: the share of received messages the event source mappings deliver twice (local/poller.ts). */
+  readonly redeliveries?: number;
   /** The program's principals (`local/iam.ts`), and which session each function and the state machine run as, by access key id. */
   readonly iam: { readonly setup: IamSetup; readonly functions: Record<string, string>; readonly stateMachine: string };
 }
@@ -235,8 +238,11 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
 
     // State machine tasks: Lambda ARNs to local functions, service integrations to the emulators.
     const sm = ofType('aws:sfn/stateMachine:StateMachine')[0];
-    const definition = JSON.parse(sm.inputs.definition) as { States: Record<string, { Type: string; Resource?: string }> };
-    const sendFaults = (config.faults?.sendToQueue ?? {}) as { errorRate?: number };
+    const definition = JSON.parse(sm.inputs.definition) as {
+      States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number }>;
+    };
+    const sendFaults = config.faults?.sendToQueue ?? {};
+    let sendTimeouts = 0;
     const tasks: Record<string, TaskRunner> = {};
     for (const [stateName, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
@@ -249,15 +255,28 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
           return fn.invoke(event);
         });
       } else if (resource === 'arn:aws:states:::sqs:sendMessage') {
+        // An injected timeout hangs for twice the task's (compressed) timeout, on the clock the task's timeout
+        // counts on (local/interpreter.ts withTimeout): the task times out first, however busy this thread is.
+        const hangMs = 2 * localMs(state.TimeoutSeconds ?? 60);
+        const hang = () => new Promise<void>((resolve) => threadClock.after(hangMs, resolve));
         tasks[stateName] = async (p: { QueueUrl: string; MessageBody: unknown }) => {
           const queue = queues.get(lastSegment(p.QueueUrl));
           if (!queue) throw new FunctionError('SQS.AmazonSQSException', `queue ${p.QueueUrl} does not exist`);
           if ((sendFaults.errorRate ?? 0) > 0 && Math.random() < sendFaults.errorRate!) {
             throw new FunctionError('SQS.SdkClientException', 'injected fault in SendToQueue');
           }
+          // An SQS call that times out may have been lost on its way (nothing sent) or on its way back (sent, the
+          // answer lost, so a retry sends the message again): injected timeouts alternate between the two.
+          const timesOut = (sendFaults.timeoutRate ?? 0) > 0 && Math.random() < sendFaults.timeoutRate!;
+          const answerLost = timesOut && sendTimeouts++ % 2 === 1;
+          if (timesOut && !answerLost) {
+            await hang();
+            throw new FunctionError('SQS.SdkClientException', 'injected timeout in SendToQueue: the request was lost');
+          }
           try {
             const body = typeof p.MessageBody === 'string' ? p.MessageBody : JSON.stringify(p.MessageBody);
             const r = await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+            if (answerLost) await hang();
             return { MessageId: r.MessageId, MD5OfMessageBody: r.MD5OfMessageBody };
           } catch (e) {
             // A service error reaches Step Functions as the Java SDK's AmazonSQSException (the name the
@@ -345,6 +364,7 @@ export const startBackend = async ({ fauxqs, gate }: Sqs, setup: BackendSetup, s
           // At most the mapping's maximumConcurrency, as Lambda scales SQS pollers
           // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html); two on this machine.
           concurrency: Math.min(2, maximumConcurrency ?? 2),
+          redeliveryRate: setup.redeliveries ?? 0,
         },
         say,
       );

@@ -51,6 +51,13 @@ export interface LocalCloudOptions {
   readonly functionLogs: boolean;
   /** Fault injection: grants to take away from the declared roles, as `ROLE:ACTION` (`--revoke`). */
   readonly revoke?: readonly string[];
+  /**
+   * At-least-once chaos (`--duplicate-executions`): the share of an EXPRESS state machine's executions run a
+   * second time (local/stepFunctions.ts); a STANDARD one ignores it, and says so. @default 0
+   */
+  readonly duplicateExecutions?: number;
+  /** At-least-once chaos (`--redeliveries`): the share of received messages the event source mappings deliver twice (local/poller.ts). @default 0 */
+  readonly redeliveries?: number;
 }
 
 /** Resource types the local cloud materialises; anything else is listed at startup as not emulated. */
@@ -323,7 +330,15 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
         ...observabilityOf(smResource.inputs),
       },
       backend.runner,
+      { duplicateExecutions: opts.duplicateExecutions ?? 0, log: say },
     );
+    if ((opts.duplicateExecutions ?? 0) > 0) {
+      say(
+        type === 'EXPRESS'
+          ? `  Step Functions: --duplicate-executions ${opts.duplicateExecutions}: that share of executions runs twice, alternately at once and after the first (EXPRESS runs at least once)`
+          : `  Step Functions: --duplicate-executions ${opts.duplicateExecutions} ignored: ${smResource.name} is STANDARD, which runs each execution exactly once`,
+      );
+    }
     await sfn.listen();
     stops.push(() => sfn.stop());
     // Its IAM gate: the endpoint the functions (and clients) are given.
@@ -339,6 +354,7 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       endpoints,
       functionLogs: opts.functionLogs,
       logDir,
+      redeliveries: opts.redeliveries ?? 0,
       iam: {
         setup: principals.setup,
         functions: Object.fromEntries([...principals.functions].map(([arn, p]) => [arn, p.accessKeyId])),
@@ -346,7 +362,10 @@ export const startLocalCloud = async (opts: LocalCloudOptions) => {
       },
     });
     say(
-      `  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, in whole seconds)`,
+      `  SQS (fauxqs): ${backend.sqsEndpoint}, queues ${back.queues.join(', ')} (visibility timeouts ÷${TIME_COMPRESSION}, in whole seconds)` +
+        ((opts.redeliveries ?? 0) > 0
+          ? `; --redeliveries ${opts.redeliveries}: that share of received messages is delivered twice (standard queues deliver at least once)`
+          : ''),
     );
 
     // Lambda: the functions behind the REST API here, with both their sandboxes started (a first burst of

@@ -6,6 +6,7 @@ import { parseArgs } from 'util';
 import { LocalCloudError, TIME_COMPRESSION, knownStacks, startLocalCloud } from './cloud';
 
 const USAGE = `usage: npm start -- [--stack dev] [--port 3000] [--persist] [--quiet] [--config key=value ...] [--revoke role:action ...]
+                     [--duplicate-executions RATE] [--redeliveries RATE]
 
   --stack NAME        the stack whose Pulumi.<NAME>.yaml config to run (default dev)
   --port N            port on 127.0.0.1 for the API (default $PORT or 3000; 0 picks a free one)
@@ -14,7 +15,21 @@ const USAGE = `usage: npm start -- [--stack dev] [--port 3000] [--persist] [--qu
   --quiet             do not stream the functions' log lines
   --config KEY=VALUE  override a stack config value, e.g. --config 'faults={"fulfillment":{"errorRate":1}}'
   --revoke GRANT      fault injection: take a grant ROLE:ACTION away from a declared role, to see what a
-                      missing grant does, e.g. --revoke dofs-store-order-role:dynamodb:UpdateItem`;
+                      missing grant does, e.g. --revoke dofs-store-order-role:dynamodb:UpdateItem
+
+  At-least-once behaviours of AWS, which the local cloud otherwise never shows (RATE: a share from 0 to 1):
+  --duplicate-executions RATE   an EXPRESS state machine runs that share of its executions a second time,
+                      alternately at once and after the first ends (asynchronous Express runs at least once);
+                      ignored, with a line saying so, for a STANDARD one (which runs exactly once)
+  --redeliveries RATE the event source mappings deliver that share of the messages they receive twice, as a
+                      standard queue delivers more than one copy now and then`;
+
+/** A share from 0 to 1, written in decimal (`0.05`, `.5`, `1`); anything else names the flag and what is allowed. */
+const rateFlag = (flag: string, text: string): number => {
+  const n = Number(text);
+  if (!/^\d*\.?\d+$/.test(text) || n > 1) throw new LocalCloudError(`--${flag} '${text}' is not a rate: expected a number from 0 to 1`);
+  return n;
+};
 
 /** Parses the flags; a bad one is a one-line error naming the flag, the value and what is allowed. */
 export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
@@ -29,6 +44,8 @@ export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
         quiet: { type: 'boolean', default: false },
         config: { type: 'string', multiple: true, default: [] },
         revoke: { type: 'string', multiple: true, default: [] },
+        'duplicate-executions': { type: 'string', default: '0' },
+        redeliveries: { type: 'string', default: '0' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -50,7 +67,17 @@ export const parseFlags = (argv: string[], env: NodeJS.ProcessEnv) => {
     const key = entry.slice(0, eq);
     config[key.includes(':') ? key : `dofs:${key}`] = entry.slice(eq + 1);
   }
-  return { stack: v.stack, port, persist: v.persist, quiet: v.quiet, config, revoke: v.revoke, help: v.help };
+  return {
+    stack: v.stack,
+    port,
+    persist: v.persist,
+    quiet: v.quiet,
+    config,
+    revoke: v.revoke,
+    duplicateExecutions: rateFlag('duplicate-executions', v['duplicate-executions']),
+    redeliveries: rateFlag('redeliveries', v.redeliveries),
+    help: v.help,
+  };
 };
 
 const main = async () => {
@@ -69,6 +96,8 @@ const main = async () => {
     log,
     functionLogs: !flags.quiet,
     revoke: flags.revoke,
+    duplicateExecutions: flags.duplicateExecutions,
+    redeliveries: flags.redeliveries,
   });
   log(`  Step Functions endpoint: ${cloud.sfnEndpoint}  state machine: ${cloud.stateMachineArn}`);
   log(`  waits are ${TIME_COMPRESSION}× shorter than on AWS; retry and receive counts are the same`);

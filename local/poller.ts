@@ -12,6 +12,10 @@ export interface MappingSpec {
   readonly invoke: (event: unknown) => Promise<unknown>;
   /** Concurrent pollers, as Lambda runs several per queue. */
   readonly concurrency: number;
+  /** `--redeliveries`: the share of received messages delivered twice (0 to 1). @default 0 */
+  readonly redeliveryRate?: number;
+  /** The draw for each message (tests). */
+  readonly random?: () => number;
 }
 
 const toRecord = (m: Message, arn: string) => ({
@@ -44,6 +48,8 @@ export class LocalPoller {
   private enabled = true;
   /** Loops between a receive and the end of its delivery. */
   private busy = 0;
+  /** Batches with messages delivered twice so far: the second delivery alternates between at once and after. */
+  private redelivered = 0;
 
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
@@ -104,7 +110,27 @@ export class LocalPoller {
     }
   }
 
+  /**
+   * Delivers a batch and, with `--redeliveries`, a share of its messages a second time: standard queues deliver
+   * at least once, "occasionally more than one copy" of a message
+   * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues-at-least-once-delivery.html).
+   * The copy is the same record (message id, receipt handle, body, attributes) in an invocation of its own,
+   * alternately beside the first and after it; what it handles is deleted, what it fails is left to the first.
+   */
   private async deliver(batch: Message[]): Promise<void> {
+    const rate = this.spec.redeliveryRate ?? 0;
+    const draw = this.spec.random ?? Math.random;
+    const copies = rate > 0 ? batch.filter(() => draw() < rate) : [];
+    if (copies.length === 0) return this.deliverOnce(batch);
+    if (this.redelivered++ % 2 === 0) {
+      await Promise.all([this.deliverOnce(batch), this.deliverOnce(copies)]);
+    } else {
+      await this.deliverOnce(batch);
+      await this.deliverOnce(copies);
+    }
+  }
+
+  private async deliverOnce(batch: Message[]): Promise<void> {
     this.batches++;
     let keep = new Set<string>();
     try {

@@ -47,6 +47,19 @@ export interface ExecutionRunner {
   history(executionArn: string): Promise<readonly HistoryEvent[]>;
 }
 
+/**
+ * At-least-once behaviour the local Step Functions shows on request (`npm start -- --duplicate-executions`): on
+ * AWS it happens rarely and unseen, here often enough for a test to meet it.
+ */
+export interface StepFunctionsChaos {
+  /** The share of an EXPRESS state machine's executions run a second time (0 to 1); a STANDARD one ignores it. */
+  readonly duplicateExecutions: number;
+  /** Where each execution run a second time is announced, one line naming it. */
+  readonly log: (line: string) => void;
+  /** The draw for each execution (tests). */
+  readonly random?: () => number;
+}
+
 interface ExecutionRecord {
   readonly executionArn: string;
   readonly stateMachineArn: string;
@@ -229,12 +242,15 @@ const withoutData = (event: HistoryEvent): HistoryEvent =>
 export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
   private nextSeq = 0;
+  /** Executions run a second time so far: they alternate between at once and after the first. */
+  private duplicated = 0;
   private server?: http.Server;
   endpoint = '';
 
   constructor(
     readonly spec: LocalStateMachineSpec,
     private readonly runner: ExecutionRunner,
+    private readonly chaos?: StepFunctionsChaos,
   ) {}
 
   async listen(): Promise<void> {
@@ -508,11 +524,36 @@ export class LocalStepFunctions {
     const end = (outcome: ExecutionOutcome) => {
       if (record.status === 'RUNNING') Object.assign(record, outcome, { stopDate: Date.now() });
     };
-    this.runner.run({ executionArn: record.executionArn, name: record.name, input: record.input }).then(
+    const request = { executionArn: record.executionArn, name: record.name, input: record.input };
+    const first = this.runner.run(request);
+    first.then(
       end,
       // The interpreter itself failed (not the execution): reported as Step Functions reports its own faults.
       (e: Error) => end({ status: 'FAILED', error: 'States.Runtime', cause: e.message }),
     );
+    this.runAgainMaybe(request, first);
+  }
+
+  /**
+   * `--duplicate-executions`: asynchronous EXPRESS workflows run at least once, and starting two with one name
+   * runs both ("Execution guarantees", https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html;
+   * https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html), while STANDARD runs exactly
+   * once. So a share of EXPRESS executions run a second time, the same execution (ARN, name, input): every other
+   * one at once, beside the first, the others once the first has ended. The second's outcome goes nowhere (EXPRESS
+   * keeps no record to put it in).
+   */
+  private runAgainMaybe(request: ExecutionRequest, first: Promise<ExecutionOutcome>): void {
+    const rate = this.chaos?.duplicateExecutions ?? 0;
+    if (this.spec.type !== 'EXPRESS' || rate <= 0 || !((this.chaos?.random ?? Math.random)() < rate)) return;
+    const atOnce = this.duplicated++ % 2 === 0;
+    const again = () => {
+      this.chaos!.log(
+        `  Step Functions: --duplicate-executions: execution ${request.name} runs a second time (${atOnce ? 'at once' : 'after the first ended'})`,
+      );
+      this.runner.run(request).catch(() => undefined);
+    };
+    if (atOnce) again();
+    else void first.catch(() => undefined).then(again);
   }
 
   async stop(): Promise<void> {

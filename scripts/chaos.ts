@@ -1,95 +1,63 @@
 /**
- * `npm run chaos -- --orders 200 --timeout-rate 0.05 --error-rate 0 --target validator,fulfillment`:
- * for each target function in turn, starts the local cloud with that share of its invocations (records,
- * for a queue consumer) timing out or failing, posts the orders, waits until every one is terminal, and
- * prints the conservation ledger (lost, double-terminal, FAILED without exactly one failed-orders record,
- * queues drained), the outcomes, the timeouts Lambda reported, and the time each order took to end
- * (p50/p99/max, from its own createdAt and updatedAt) against the contract's local bound.
- * A benchmark: it prints figures; the bound itself is checked from the declared waits by the infra tests.
+ * `npm run chaos -- --orders 10000 --fault-rate 0.05 --duplicates 0.1 --workflow EXPRESS`: starts one local
+ * cloud of that workflow type with errors and timeouts (each at the fault rate) in every function and in
+ * SendToQueue, SQS redeliveries at the fault rate and, under EXPRESS, that share of duplicate executions; posts
+ * the orders as a well-behaved client does (an Idempotency-Key each, 5xx and timeouts retried with the same key,
+ * a share posted twice, some of those beside the first), printing progress; waits until every accepted order is
+ * terminal and prints the conservation ledger (tests/support/chaos.ts). A benchmark: figures are printed, no
+ * timing is asserted; it exits 1 if any conservation figure is not 0.
  */
-import { LOCAL_BOUND_MS } from '../local/waits';
-import { orderBodies, outcomes, postAll, readLedger, waitAllTerminal } from '../tests/support/ledger';
-import { startCloud } from '../tests/support/localCloud';
+import { conservationFailures, formatChaosReport, runChaos } from '../tests/support/chaos';
 import { failWith, parseFlags } from './cli';
 
-const TARGETS = {
-  validator: 'dofs-validator',
-  storeOrder: 'dofs-store-order',
-  fulfillment: 'dofs-fulfillment',
-  dlqHandler: 'dofs-dlq-handler',
-};
-type Target = keyof typeof TARGETS;
-
+const WORKFLOWS = ['STANDARD', 'EXPRESS'] as const;
 const fail = failWith('chaos');
 const flags = parseFlags(
   'chaos',
   {
-    orders: { type: 'string', default: '200' },
-    'timeout-rate': { type: 'string', default: '0.05' },
-    'error-rate': { type: 'string', default: '0' },
-    target: { type: 'string', default: Object.keys(TARGETS).join(',') },
+    orders: { type: 'string', default: '10000' },
+    'fault-rate': { type: 'string', default: '0.05' },
+    duplicates: { type: 'string', default: '0.1' },
+    workflow: { type: 'string', default: 'EXPRESS' },
+    'duplicate-executions': { type: 'string' },
+    'max-in-flight': { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '16' },
   },
-  `--orders N --timeout-rate R --error-rate R --target ${Object.keys(TARGETS).join(',')}`,
+  '--orders N --fault-rate R --duplicates R --workflow EXPRESS|STANDARD [--duplicate-executions R] [--max-in-flight N] [--concurrency N]',
 );
 const rate = (name: string, text: string) => {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
-    fail(`--${name} '${text}' is not allowed: expected a number from 0 to 1`);
+  if (!/^\d*\.?\d+$/.test(text) || n > 1) fail(`--${name} '${text}' is not allowed: expected a number from 0 to 1`);
   return n;
 };
-const ORDERS = Number(flags.orders);
-if (!/^\d+$/.test(flags.orders) || ORDERS < 1 || ORDERS > 100_000)
-  fail(`--orders '${flags.orders}' is not allowed: expected a whole number from 1 to 100000`);
-const TIMEOUT_RATE = rate('timeout-rate', flags['timeout-rate']);
-const ERROR_RATE = rate('error-rate', flags['error-rate']);
-const targets = flags.target.split(',').map((t) => t.trim()) as Target[];
-for (const t of targets)
-  if (!(t in TARGETS)) fail(`--target '${t}' is not allowed: expected one or more of ${Object.keys(TARGETS).join(', ')}, comma-separated`);
-
-const run = async (target: Target) => {
-  // The dlq-handler sees orders only once fulfillment has failed them for good: every valid order is sent there.
-  const faults = {
-    [target]: { timeoutRate: TIMEOUT_RATE, errorRate: ERROR_RATE },
-    ...(target === 'dlqHandler' ? { fulfillment: { errorRate: 1 } } : {}),
-  };
-  const cloud = await startCloud(['--config', `faults=${JSON.stringify(faults)}`]);
-  try {
-    const started = Date.now();
-    const answers = await postAll(cloud, orderBodies(ORDERS));
-    const ids = answers.filter((a) => a.status === 202).map((a) => a.orderId);
-    await waitAllTerminal(cloud, ids);
-    const ledger = await readLedger(cloud);
-    const stored = new Map(ledger.orders.map((o) => [o.orderId, o]));
-    const lost = ids.filter((id) => !['REJECTED', 'FULFILLED', 'FAILED'].includes(stored.get(id)?.status ?? 'missing')).length;
-    const records = new Map<string, number>();
-    for (const r of ledger.failedRecords) records.set(r.orderId, (records.get(r.orderId) ?? 0) + 1);
-    const failedWithoutOne = ledger.orders.filter((o) => o.status === 'FAILED' && records.get(o.orderId) !== 1).length;
-    const recordsForOthers = [...records.keys()].filter((id) => stored.get(id)?.status !== 'FAILED').length;
-    const drained = ledger.queues.every((q) => q.visible === '0' && q.inFlight === '0');
-    const took = ledger.orders.map((o) => Date.parse(o.updatedAt) - Date.parse(o.createdAt)).sort((a, b) => a - b);
-    const at = (q: number) => took[Math.min(took.length - 1, Math.floor(q * took.length))] ?? NaN;
-    const timeouts = cloud.output.filter((l) => l.startsWith(`[${TARGETS[target]} `) && l.includes('Task timed out after')).length;
-    const over = took.filter((t) => t > LOCAL_BOUND_MS).length;
-    console.log(
-      [
-        `${target}: ${ORDERS} orders, ${answers.length - ids.length} not accepted, ${timeouts} timeouts reported, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-        `  ledger: lost ${lost}, FAILED without exactly one record ${failedWithoutOne}, records for orders not FAILED ${recordsForOthers}, queues drained ${drained}`,
-        `  outcomes: ${JSON.stringify(outcomes(ledger.orders))}`,
-        `  time to terminal: p50 ${(at(0.5) / 1000).toFixed(2)} s, p99 ${(at(0.99) / 1000).toFixed(2)} s, max ${(at(1) / 1000).toFixed(2)} s; ` +
-          `${over} over the local bound of ${LOCAL_BOUND_MS / 1000} s`,
-      ].join('\n'),
-    );
-    return lost + failedWithoutOne + recordsForOthers + (drained ? 0 : 1);
-  } finally {
-    await cloud.stop();
-  }
+const whole = (name: string, text: string, max: number) => {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > max) fail(`--${name} '${text}' is not allowed: expected a whole number from 1 to ${max}`);
+  return n;
+};
+const workflow = flags.workflow as (typeof WORKFLOWS)[number];
+if (!WORKFLOWS.includes(workflow)) fail(`--workflow '${flags.workflow}' is not allowed: expected EXPRESS or STANDARD`);
+const options = {
+  orders: whole('orders', flags.orders, 100_000),
+  faultRate: rate('fault-rate', flags['fault-rate']),
+  duplicates: rate('duplicates', flags.duplicates),
+  // Under EXPRESS, executions run twice at the --duplicates share unless given apart; STANDARD runs each once.
+  ...(flags['duplicate-executions'] === undefined
+    ? {}
+    : { duplicateExecutions: rate('duplicate-executions', flags['duplicate-executions']) }),
+  workflow,
+  maxInFlight: whole('max-in-flight', flags['max-in-flight'], 100_000),
+  concurrency: whole('concurrency', flags.concurrency, 256),
 };
 
 const main = async () => {
-  console.log(`chaos: ${ORDERS} orders per target, timeouts ${TIMEOUT_RATE}, errors ${ERROR_RATE}, targets ${targets.join(', ')}`);
-  let broken = 0;
-  for (const target of targets) broken += await run(target);
-  if (broken > 0) fail(`${broken} conservation failures (see above)`);
+  console.log(
+    `chaos: ${options.orders} orders under ${workflow}, fault rate ${options.faultRate}, duplicates ${options.duplicates}; starting the local cloud...`,
+  );
+  const report = await runChaos({ ...options, progress: (line) => console.log(line) });
+  console.log(formatChaosReport(report));
+  const broken = conservationFailures(report);
+  if (broken > 0) fail(`${broken} conservation failures (see the ledger above)`);
 };
 
 main().catch((e: unknown) => fail((e as Error).stack ?? String(e)));

@@ -32,6 +32,7 @@ import {
   type ExecutionRunner,
   LocalStepFunctions,
   type LocalStateMachineSpec,
+  type StepFunctionsChaos,
   isInvalidExecutionName,
 } from '../../local/stepFunctions';
 
@@ -71,7 +72,7 @@ const fakeRunner = () => {
   return { runner, runs, stops, histories, last };
 };
 
-const startEndpoint = async (overrides: Partial<LocalStateMachineSpec> = {}) => {
+const startEndpoint = async (overrides: Partial<LocalStateMachineSpec> = {}, chaos?: StepFunctionsChaos) => {
   const fake = fakeRunner();
   const spec: LocalStateMachineSpec = {
     arn: ARN,
@@ -82,7 +83,7 @@ const startEndpoint = async (overrides: Partial<LocalStateMachineSpec> = {}) => 
     creationDate: 1_700_000_000_000,
     ...overrides,
   };
-  const endpoint = new LocalStepFunctions(spec, fake.runner);
+  const endpoint = new LocalStepFunctions(spec, fake.runner, chaos);
   await endpoint.listen();
   const client = new SFNClient({
     endpoint: endpoint.endpoint,
@@ -173,6 +174,48 @@ describe('StartExecution', () => {
     expect(a.executionArn).toMatch(/^arn:aws:states:eu-west-1:123456789012:express:dofs-workflow:same:[0-9a-f-]{36}$/);
     expect(b.executionArn).not.toBe(a.executionArn);
     expect(sfn.runs).toHaveLength(2);
+  });
+
+  describe('--duplicate-executions (asynchronous EXPRESS runs at least once)', () => {
+    const withDuplicates = async (type: 'STANDARD' | 'EXPRESS', draws: number[]) => {
+      await sfn.stop();
+      const lines: string[] = [];
+      sfn = await startEndpoint({ type }, { duplicateExecutions: 0.5, log: (l) => lines.push(l), random: () => draws.shift() ?? 1 });
+      return lines;
+    };
+
+    it('EXPRESS: a drawn execution runs twice, the same request; every other one at once, the others after the first ends', async () => {
+      // Given draws under the rate for the first, third and fourth executions
+      const lines = await withDuplicates('EXPRESS', [0.1, 0.9, 0.2, 0.3]);
+      // When four are started
+      const first = await start('one', '{"n":1}');
+      expect(sfn.runs.map((r) => r.request.name)).toEqual(['one', 'one']); // at once: both run now
+      expect(sfn.runs[1].request).toEqual(sfn.runs[0].request);
+      expect(sfn.runs[0].request.executionArn).toBe(first.executionArn);
+      await start('two', '{"n":2}'); // not drawn
+      await start('three', '{"n":3}'); // drawn: after the first ends
+      expect(sfn.runs.map((r) => r.request.name)).toEqual(['one', 'one', 'two', 'three']);
+      const third = sfn.last();
+      third.end({ status: 'FAILED', error: 'States.TaskFailed' });
+      await new Promise((r) => setImmediate(r));
+      expect(sfn.runs.map((r) => r.request.name)).toEqual(['one', 'one', 'two', 'three', 'three']);
+      await start('four', '{"n":4}'); // drawn: at once again
+      expect(sfn.runs.map((r) => r.request.name)).toEqual(['one', 'one', 'two', 'three', 'three', 'four', 'four']);
+      // Then each second run is announced, naming its execution
+      expect(lines).toEqual([
+        '  Step Functions: --duplicate-executions: execution one runs a second time (at once)',
+        '  Step Functions: --duplicate-executions: execution three runs a second time (after the first ended)',
+        '  Step Functions: --duplicate-executions: execution four runs a second time (at once)',
+      ]);
+    });
+
+    it('STANDARD runs each execution exactly once, whatever the rate', async () => {
+      const lines = await withDuplicates('STANDARD', [0, 0, 0]);
+      await start('one', '{}');
+      await start('two', '{}');
+      expect(sfn.runs.map((r) => r.request.name)).toEqual(['one', 'two']);
+      expect(lines).toEqual([]);
+    });
   });
 
   it.each([['not json'], ["{'not': 'json'"], ['{"a":'], ['']])(

@@ -6,6 +6,7 @@
  * printed, not asserted (a figure of this machine's speed; `npm run chaos` measures it): the bound is
  * checked from the declared waits by the infra tests (local/waits.ts).
  */
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { expectConserved, orderBodies, outcomes, postAll, readLedger, waitAllTerminal } from '../support/ledger';
 import { type RunningCloud, startCloud } from '../support/localCloud';
 
@@ -61,5 +62,53 @@ describe.each(cases)('with 5 percent timeouts in $target', ({ fn, faults, proces
     console.log(
       `${fn}: ${timeouts} timeouts; ${JSON.stringify(counts)}; time to terminal p50 ${at(0.5)} s, p99 ${at(0.99)} s, max ${at(1)} s`,
     );
+  });
+});
+
+describe('with 5 percent timeouts in SendToQueue', () => {
+  // The SQS integration hangs past its task's timeout, every other time after the message was sent (its answer
+  // lost, so the retry sends it again): Step Functions retries States.Timeout, and two messages are still one order.
+  let cloud: RunningCloud;
+  beforeAll(async () => {
+    cloud = await startCloud(['--config', `faults=${JSON.stringify({ sendToQueue: { timeoutRate: 0.05 } })}`]);
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  it(`ends every one of ${ORDERS} orders exactly once, none for a queue failure, and the timeouts are in the histories`, async () => {
+    // Given orders, every tenth breaking a business rule, when they are posted
+    const bodies = orderBodies(ORDERS);
+    const answers = await postAll(cloud, bodies);
+    expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 202));
+    const ids = answers.map((a) => a.orderId);
+
+    // Then every order ends once, and a SendToQueue timeout failed none (it is retried)
+    await waitAllTerminal(cloud, ids);
+    const ledger = await readLedger(cloud);
+    expectConserved(
+      ledger,
+      ids,
+      ids.filter((_, i) => i % 10 === 0),
+    );
+    expect(outcomes(ledger.orders).PROCESSING_ERROR).toBe(0);
+    // and the executions' histories show SendToQueue timing out, as Step Functions records a task's timeout
+    const sfn = new SFNClient({
+      endpoint: cloud.sfnEndpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    try {
+      const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: cloud.stateMachineArn, maxResults: 1000 }));
+      let timedOut = 0;
+      for (const e of executions) {
+        const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn, maxResults: 1000 }));
+        timedOut += events.filter((ev) => ev.type === 'TaskTimedOut' && ev.taskTimedOutEventDetails?.resource === 'sendMessage').length;
+      }
+      expect(timedOut).toBeGreaterThan(0);
+      console.log(`sendToQueue: ${timedOut} SendToQueue timeouts; ${JSON.stringify(outcomes(ledger.orders))}`);
+    } finally {
+      sfn.destroy();
+    }
   });
 });

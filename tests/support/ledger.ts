@@ -76,7 +76,14 @@ export interface StoredOrder {
 /** What the system holds once every order is terminal. */
 export interface Ledger {
   readonly orders: StoredOrder[];
-  readonly failedRecords: { readonly orderId: string }[];
+  /** The failed-orders table's items: an order's record, or a message's (`unreadable#...`, `unknown-order#...`). */
+  readonly failedRecords: {
+    readonly orderId: string;
+    readonly stage?: string;
+    readonly failureReason?: string;
+    readonly error?: string;
+    readonly cause?: string;
+  }[];
   /** Each queue's visible and in-flight messages, as last seen (both "0" once drained). */
   readonly queues: { QueueUrl: string; visible?: string; inFlight?: string }[];
   /** The orders the reconciler's in-flight index holds (runtime/inFlightIndex.ts): none once all are terminal. */

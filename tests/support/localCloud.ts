@@ -22,12 +22,15 @@ export interface RunningCloud {
   stop(): Promise<number | null>;
 }
 
-/** Starts `npm start`'s program (local/main.ts) as a child process and waits for its ready line or its exit. */
-export const startCloud = (args: string[] = []): Promise<RunningCloud> =>
+/**
+ * Starts `npm start`'s program (local/main.ts) as a child process and waits for its ready line or its exit;
+ * `env` is added to this process's environment (e.g. a `DOFS_DATA_DIR` of its own).
+ */
+export const startCloud = (args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningCloud> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'sucrase/register/ts', 'local/main.ts', '--port', '0', '--quiet', ...args], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '' },
+      env: { ...process.env, PORT: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
