@@ -9,6 +9,7 @@
  * program nor Pulumi. `local/iam.ts` reads the program's roles and issues the credentials.
  */
 import { randomBytes, randomUUID } from 'crypto';
+import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { PassThrough } from 'stream';
@@ -313,6 +314,9 @@ export class Gate {
   async check(req: GatedRequest): Promise<Refusal | undefined> {
     const authorizer = this.authorizer;
     const principal = authorizer?.principalOf(accessKeyIdOf(req.headers, req.url));
+    // Test-only: a log of every request the gate sees (logRequest below); unset outside tests.
+    const requestLog = process.env.DOFS_REQUEST_LOG;
+    if (requestLog) logRequest(requestLog, this.service, req, principal);
     if (!authorizer || !principal) return undefined;
     const contentType = String(req.headers['content-type'] ?? '');
     const query = contentType.includes('x-www-form-urlencoded');
@@ -349,6 +353,80 @@ export class Gate {
     return undefined;
   }
 }
+
+/** One line of the request log (`DOFS_REQUEST_LOG`): what a gate saw, before it decided. */
+export interface RequestLogLine {
+  readonly service: GatedService;
+  readonly operation: string;
+  /** The declared role that signed the request, or `owner` (the local cloud itself, a test, the AWS CLI). */
+  readonly principal: string;
+  /** The table (DynamoDB), the queue (SQS) or the execution or state machine ARN (Step Functions) it names. */
+  readonly resource?: string;
+  /** The order the request names, when it names one. */
+  readonly orderId?: string;
+  /** GetItem's, Query's and Scan's ConsistentRead, when set. */
+  readonly consistentRead?: boolean;
+  /** Epoch ms. */
+  readonly time: number;
+}
+
+const orderIdIn = (text: unknown): string | undefined => {
+  try {
+    return str((JSON.parse(String(text)) as Body | null)?.orderId);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The order a request names: DynamoDB's Key or Item `orderId`, an SQS MessageBody's, StartExecution's input or name. */
+const orderIdOf = (service: GatedService, operation: string, body: Body): string | undefined => {
+  if (service === 'dynamodb') {
+    const attribute = ((body.Key ?? body.Item) as Record<string, Body> | undefined)?.orderId;
+    return str(attribute?.S);
+  }
+  if (service === 'sqs') return operation === 'SendMessage' ? orderIdIn(body.MessageBody) : undefined;
+  return operation === 'StartExecution' ? (orderIdIn(body.input) ?? str(body.name)) : undefined;
+};
+
+/**
+ * Test-only (tests/local/perOrderCounts.test.ts counts a real order's requests with it): when `DOFS_REQUEST_LOG`
+ * names a file, every request a gate sees is appended to it as one JSON line. Each thread's gate appends on its
+ * own; an append of one short line is one write, so lines do not interleave. Off (the variable unset) it costs
+ * nothing.
+ */
+const logRequest = (file: string, service: GatedService, req: GatedRequest, principal: Principal | undefined): void => {
+  let body: Body = {};
+  let operation = '';
+  try {
+    if (String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) {
+      body = Object.fromEntries(new URLSearchParams(req.body.toString()));
+      operation = str(body.Action) ?? '';
+    } else {
+      body = (req.body.length > 0 ? JSON.parse(req.body.toString()) : {}) as Body;
+      operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    }
+  } catch {
+    // unreadable: logged with what is known
+  }
+  if (body === null || typeof body !== 'object') body = {};
+  const orderId = orderIdOf(service, operation, body);
+  const resource =
+    service === 'dynamodb'
+      ? str(body.TableName)
+      : service === 'sqs'
+        ? (str(body.QueueUrl)?.split('/').pop() ?? str(body.QueueName))
+        : (str(body.executionArn) ?? str(body.stateMachineArn));
+  const line: RequestLogLine = {
+    service,
+    operation,
+    principal: principal?.roleName ?? 'owner',
+    ...(resource !== undefined ? { resource } : {}),
+    ...(orderId !== undefined ? { orderId } : {}),
+    ...(typeof body.ConsistentRead === 'boolean' ? { consistentRead: body.ConsistentRead } : {}),
+    time: Date.now(),
+  };
+  fs.appendFileSync(file, JSON.stringify(line) + '\n');
+};
 
 const readBody = (req: http.IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
