@@ -6,7 +6,7 @@
  * 202 with the mapping; an unknown UUID is 404 ResourceNotFoundException (the error name in `x-amzn-ErrorType`).
  */
 import * as http from 'http';
-import type { AddressInfo } from 'net';
+import { listenLocally } from './listen';
 import type { MappingDescription } from './backend';
 
 export type MappingControl = (uuid: string, enabled?: boolean) => Promise<MappingDescription | undefined>;
@@ -69,12 +69,5 @@ export const startLocalLambdaApi = async (mapping: MappingControl) => {
       })().catch((e: Error) => reply(500, { Type: 'Service', Message: e.message }, 'ServiceException'));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
+  return listenLocally(server);
 };

@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import type { AddressInfo } from 'net';
+import { listenLocally } from './listen';
 import * as path from 'path';
 import { AwsJsonError } from './awsJson';
 
@@ -173,12 +173,5 @@ export const startLocalLogs = async (dir: string, groups: ReadonlySet<string>) =
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
+  return listenLocally(server);
 };
