@@ -10,7 +10,7 @@ import { type Logger, coldStartTracker, errorFields, invocationFields, makeLogge
 import { type OrderTables, makeOrderTables } from './orders';
 
 export interface DlqDeps {
-  readonly tables: Pick<OrderTables, 'markFailed' | 'recordMessage' | 'statusOf'>;
+  readonly tables: Pick<OrderTables, 'markFailed' | 'recordMessage' | 'statusOf' | 'get' | 'completeFailedRecord'>;
   readonly now: () => string;
   readonly log: Logger;
   readonly inject: (where: string) => Promise<void>;
@@ -80,7 +80,17 @@ export const recordDeadLetters =
           orderLog.error('order failed after its retries', { failureKind: 'system', outcome: 'PROCESSING_ERROR' });
           log.metric('DeadLetteredOrders', 1, { Function: 'dlq-handler' });
         } else if ((await deps.tables.statusOf(message.orderId)) !== undefined) {
-          orderLog.info('dead letter for a finished order; ignored', { outcome: 'ALREADY_FINISHED' });
+          // A FAILED order whose record write failed on the message's last receive: no redelivery will complete
+          // the pair but this one (the model check's and the chaos run's counterexample).
+          const order = await deps.tables.get(message.orderId);
+          if (order && (await deps.tables.completeFailedRecord(order, now, 'the dlq-handler'))) {
+            orderLog.warn('dead letter for a FAILED order without its failed-orders record; record completed', {
+              outcome: 'RECORD_COMPLETED',
+              failureReason: order.failureReason,
+            });
+          } else {
+            orderLog.info('dead letter for a finished order; ignored', { outcome: 'ALREADY_FINISHED' });
+          }
         } else {
           await deps.tables.recordMessage({
             orderId: `unknown-order#${record.messageId}`,

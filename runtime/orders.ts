@@ -339,6 +339,31 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
     },
 
     /** The order's status, read strongly consistent; undefined when no order has this id. */
+    /**
+     * Completes a FAILED order's pair: puts its failed-orders record if it has none (the FAILED write landed, the
+     * record's did not, and no redelivery will come). True if this call wrote it.
+     */
+    async completeFailedRecord(order: OrderRecord, now: string, by: string): Promise<boolean> {
+      if (order.status !== 'FAILED' || order.failureReason === undefined) return false;
+      const record: FailedOrderRecord = {
+        orderId: order.orderId,
+        customerId: order.customerId,
+        failureReason: order.failureReason,
+        stage: order.failureReason === 'OUT_OF_STOCK' ? 'FULFILLMENT' : 'DEAD_LETTER',
+        error: 'MissingRecord',
+        cause: `the order was FAILED (${order.failureReason}) at ${order.updatedAt} without its failed-orders record; completed by ${by}`,
+        items: JSON.stringify(order.items),
+        failedAt: now,
+      };
+      try {
+        await send(new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }));
+        return true;
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        return false;
+      }
+    },
+
     async statusOf(orderId: string): Promise<OrderStatus | undefined> {
       const got = await send<{ Item?: { status?: OrderStatus } }>(
         new GetCommand({

@@ -1,5 +1,5 @@
 import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { orderWorkflow } from '../../components/workflow';
 import { makeCodecs, type FulfillmentMessage } from '../../runtime/codecs';
 import { recordDeadLetters } from '../../runtime/dlqHandler';
@@ -206,6 +206,45 @@ describe('dlq-handler', () => {
     await recordDeadLetters([sqsRecord(message(id))], decode)({ tables, now: () => 't9', log, inject: noFaults });
     expect(await get(id)).toMatchObject({ status: 'FULFILLED' });
     expect(await failedRecords(id)).toEqual([]);
+  });
+
+  it('completes the record of an order FAILED out of stock whose record write failed on the message last receive', async () => {
+    // Given fulfillment wrote FAILED (OUT_OF_STOCK) and its failed-orders write failed: the message then dead-lettered
+    const id = idWith(false);
+    await accepted(id);
+    await tables.storePending({ ...message(id), acceptedAt: 't0' }, 't1');
+    const { lines, log } = quiet();
+    const halfFailing = {
+      ...tables,
+      markFailed: async (r: Parameters<typeof tables.markFailed>[0]) => {
+        await dynamo.db.send(
+          new UpdateCommand({
+            TableName: dynamo.ordersTable,
+            Key: { orderId: id },
+            UpdateExpression: 'SET #s = :f, failureReason = :r REMOVE inFlight',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':f': 'FAILED', ':r': r.failureReason },
+          }),
+        );
+        return true;
+      },
+    };
+    await halfFailing.markFailed({
+      orderId: id,
+      customerId: 'CUST-0001',
+      failureReason: 'OUT_OF_STOCK',
+      stage: 'FULFILLMENT',
+      items: '[]',
+      failedAt: 't2',
+    });
+    expect(await failedRecords(id)).toEqual([]);
+    // When the dlq-handler gets the dead letter, twice
+    await recordDeadLetters([sqsRecord(message(id))], decode)({ tables, now: () => 't9', log, inject: noFaults });
+    await recordDeadLetters([sqsRecord(message(id))], decode)({ tables, now: () => 't9', log, inject: noFaults });
+    // Then the order keeps its reason and has exactly one record, with it
+    expect(await get(id)).toMatchObject({ status: 'FAILED', failureReason: 'OUT_OF_STOCK' });
+    expect(await failedRecords(id)).toEqual([expect.objectContaining({ failureReason: 'OUT_OF_STOCK', error: 'MissingRecord' })]);
+    expect(lines.filter((l) => l.outcome === 'RECORD_COMPLETED')).toHaveLength(1);
   });
 
   it('records a message that names no order instead of losing it', async () => {
