@@ -156,7 +156,8 @@ export const runCommand = async (
         return [
           `${cl.dryRun ? 'dry run: ' : ''}found ${report.found} stuck order(s)${report.complete ? '' : ' (stopped early: run again for the rest)'}; ` +
             `${cl.dryRun ? 'would restart' : 'restarted'} ${count('RESTARTED_WORKFLOW')} workflow(s), ${cl.dryRun ? 'would resend' : 'resent'} ${count('RESENT_MESSAGE')} message(s), ` +
-            `${cl.dryRun ? 'would give up' : 'gave up'} ${count('GAVE_UP')}, ${count('MOVED_ON')} moved on meanwhile`,
+            `${cl.dryRun ? 'would give up' : 'gave up'} ${count('GAVE_UP')}, ${cl.dryRun ? 'would complete' : 'completed'} ${count('COMPLETED_FAILURE')} FAILED order(s) left without their record, ` +
+            `${count('MOVED_ON')} moved on meanwhile`,
           ...report.actions.map((a) => `  ${a.orderId}  ${a.status}  ${a.action}  (re-drive ${a.attempt})`),
         ];
       });

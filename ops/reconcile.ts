@@ -11,24 +11,23 @@ import { OpsError } from './outputs';
 import type { Target } from './target';
 import { type Logger, makeLogger } from '../runtime/log';
 import { type OrderRecord, TERMINAL_STATUSES, makeOrderTables } from '../runtime/orders';
-import { type InFlightOrder, type ReconcileReport, type ReconcilerDeps, reconcile } from '../runtime/reconciler';
+import { type InFlightOrder, type ReconcileReport, type ReconcilerDeps, reconcile, reconcilerTables } from '../runtime/reconciler';
 
 /** How often a long run says how far it got. */
 const PROGRESS_EVERY = 100;
 
-const depsFor = (target: Target, log: Logger): Omit<ReconcilerDeps, 'stuckOrders'> & { tables: ReturnType<typeof makeOrderTables> } => {
+const depsFor = (target: Target, log: Logger): ReconcilerDeps & { tables: ReturnType<typeof makeOrderTables> } => {
   const { outputs, clients } = target;
   const tables = makeOrderTables(clients.db, outputs.ordersTableName, outputs.failedOrdersTableName);
   return {
     tables,
-    claim: (seen, now) => tables.claimRedrive(seen, now),
+    ...reconcilerTables(tables),
     startExecution: async (name, input) => {
       await clients.sfn.send(new StartExecutionCommand({ stateMachineArn: outputs.stateMachineArn, name, input: JSON.stringify(input) }));
     },
     sendMessage: async (message) => {
       await clients.sqs.send(new SendMessageCommand({ QueueUrl: outputs.queueUrl, MessageBody: JSON.stringify(message) }));
     },
-    markFailed: (record, from) => tables.markFailed(record, from),
     now: () => new Date(),
     log,
   };
@@ -54,7 +53,7 @@ export const reconcileNow = async (
   const minutes = options.olderThanMinutes ?? ops.stuckOrderMinutes;
   const { tables, ...deps } = depsFor(target, log);
   progress(
-    `${options.dryRun ? 'looking for' : 're-driving'} orders ACCEPTED or PENDING for more than ${minutes} minute(s) in ${target.description} ` +
+    `${options.dryRun ? 'looking for' : 're-driving'} orders ACCEPTED or PENDING (and completing FAILED ones left without their record) for more than ${minutes} minute(s) in ${target.description} ` +
       `(gives up after ${ops.redriveMaxAttempts} re-drives)...`,
   );
   let read = 0;

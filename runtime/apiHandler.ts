@@ -12,7 +12,7 @@ import { makeFaultInjector } from './faults';
 import { type HttpResponse, answerWithin, errorResponse, json, problemsOf, responseForError } from './http';
 import { type Logger, coldStartTracker, errorFields, invocationFields, makeLogger } from './log';
 import { type OrderRecord, type OrderTables, makeOrderTables, toView } from './orders';
-import { type ReconcileReport, reconcile } from './reconciler';
+import { type ReconcileReport, reconcile, reconcilerTables } from './reconciler';
 
 /** CONTRACT.md: bodies over 32 KiB are refused. */
 export const MAX_BODY_BYTES = 32 * 1024;
@@ -34,7 +34,7 @@ type Codecs = ReturnType<typeof makeCodecs>;
 
 /** What the api-handler's core needs from the world. */
 export interface ApiDeps {
-  readonly tables: Pick<OrderTables, 'get' | 'createAccepted' | 'claimStart' | 'markWorkflowStarted' | 'deleteUnstarted'>;
+  readonly tables: Pick<OrderTables, 'get' | 'createAccepted' | 'claimStart' | 'releaseStart' | 'markWorkflowStarted' | 'deleteUnstarted'>;
   /** StartExecution with name = orderId; an execution of that name that exists already counts as started. */
   readonly startExecution: (input: WorkflowInput) => Promise<void>;
   readonly newId: () => string;
@@ -142,6 +142,7 @@ export const acceptOrder =
     const now = deps.now();
     const orderId = key === undefined ? deps.newId() : deps.idForKey(key);
     const log = deps.log.with({ orderId });
+    const lease = deps.startLeaseUntil();
     const record: OrderRecord = {
       orderId,
       status: 'ACCEPTED',
@@ -150,7 +151,7 @@ export const acceptOrder =
       createdAt: now,
       updatedAt: now,
       requestHash: sha256(canonicalJson(request)),
-      startLeaseUntil: deps.startLeaseUntil(),
+      startLeaseUntil: lease,
     };
     const accepted = json(202, { orderId, status: 'ACCEPTED' }, { Location: `/orders/${orderId}` });
     const input = (r: OrderRecord): WorkflowInput => ({
@@ -159,6 +160,34 @@ export const acceptOrder =
       items: [...r.items],
       acceptedAt: r.createdAt,
     });
+
+    /**
+     * StartExecution, and when it fails (503 to the client): an order without a key is removed, so that its client's
+     * retry (a new order) leaves nothing half-accepted; an order with a key is kept ACCEPTED and its start lease given
+     * up, because a replay may already have answered 202 for it, and the failure may be ambiguous (a timeout after
+     * Step Functions took the request): the client's retry with the same key starts it, or else the reconciler does.
+     * Deleting it instead let a running execution re-create it without its request hash (the retry then got 409), or
+     * left a replay's 202 naming an order that was gone (tests/model/counterexamples.md, fixed).
+     */
+    const startOrRelease = async (workflowInput: WorkflowInput, lease: string): Promise<void> => {
+      try {
+        await deps.startExecution(workflowInput);
+      } catch (e) {
+        try {
+          if (key === undefined) {
+            log.error('StartExecution failed; removing the order so that nothing is left half-accepted', errorFields(e));
+            await deps.tables.deleteUnstarted(orderId);
+          } else {
+            log.error('StartExecution failed; the order stays ACCEPTED for a replay with its key, or the reconciler', errorFields(e));
+            await deps.tables.releaseStart(orderId, lease);
+          }
+        } catch (cleanup) {
+          // The answer is StartExecution's: the order stays ACCEPTED, for the reconciler (or a replay once the lease ends).
+          log.error('could not remove the order or give up its start lease', errorFields(cleanup));
+        }
+        throw classifyAwsError(e);
+      }
+    };
 
     const created = await deps.tables.createAccepted(record);
     if (!created.created) {
@@ -171,9 +200,9 @@ export const acceptOrder =
       // run out (it failed or timed out before flagging the start), and claims the start first, so that of
       // replays racing one starts it. STANDARD would deduplicate a second start by name; EXPRESS would not.
       if (!existing.workflowStarted && existing.status === 'ACCEPTED') {
-        if (await deps.tables.claimStart(orderId, now, deps.startLeaseUntil())) {
+        if (await deps.tables.claimStart(orderId, now, lease)) {
           log.warn('idempotent replay found the workflow not started; starting it');
-          await deps.startExecution(input(existing));
+          await startOrRelease(input(existing), lease);
           await deps.tables.markWorkflowStarted(orderId);
         } else {
           log.info('idempotent replay: the workflow is being started by another request');
@@ -182,13 +211,7 @@ export const acceptOrder =
       log.info('idempotent replay', { status: existing.status });
       return accepted;
     }
-    try {
-      await deps.startExecution(input(record));
-    } catch (e) {
-      log.error('StartExecution failed; removing the order so that nothing is left half-accepted', errorFields(e));
-      await deps.tables.deleteUnstarted(orderId);
-      throw classifyAwsError(e);
-    }
+    await startOrRelease(input(record), lease);
     try {
       await deps.tables.markWorkflowStarted(orderId);
     } catch (e) {
@@ -301,15 +324,13 @@ export const apiHandlerFactory = () => {
       maxAttempts,
       dryRun: event.dryRun === true,
     })({
-      stuckOrders: (olderThan) => tables.stuckOrders(olderThan),
-      claim: (seen, now) => tables.claimRedrive(seen, now),
+      ...reconcilerTables(tables),
       startExecution: async (name, input) => {
         await sfn.send(new StartExecutionCommand({ stateMachineArn: env.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }));
       },
       sendMessage: async (message) => {
         await sqs.send(new SendMessageCommand({ QueueUrl: env.QUEUE_URL, MessageBody: JSON.stringify(message) }));
       },
-      markFailed: (record, from) => tables.markFailed(record, from),
       now: () => new Date(),
       log,
       timeLeftMs: () => context.getRemainingTimeInMillis(),

@@ -9,7 +9,10 @@ import type { OrderRecord } from './orders';
  * - Sparse: DynamoDB writes an item into a GSI only when the item has the index's key attributes
  *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html).
  *   Every write that makes an order ACCEPTED or PENDING sets {@link IN_FLIGHT_KEY}; every write that makes it
- *   terminal (REJECTED, FULFILLED, FAILED: runtime/orders.ts and the workflow's own DynamoDB tasks) removes it.
+ *   terminal (REJECTED, FULFILLED, FAILED: runtime/orders.ts and the workflow's own DynamoDB tasks) removes it,
+ *   except where a FAILED order's failed-orders record is written after it and nothing else would retry that write
+ *   (the workflow's failure route, the reconciler giving up): there the key goes once the record is written, and a
+ *   FAILED order left in the index is the reconciler's to complete.
  * - Sharded: every in-flight write (create, PENDING, each claim: a change of the sort key is a delete and a put,
  *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes)
  *   is also a write to the index, and "each individual partition is limited to 1,000 write units per second"
@@ -50,7 +53,7 @@ export const IN_FLIGHT_PROJECTION = [
   'redriveAttempts',
 ] as const satisfies readonly (keyof OrderRecord)[];
 
-/** The statuses an order is in the index with. */
+/** The statuses an order enters the index with (a FAILED one may stay until its record is written, above). */
 export const IN_FLIGHT_STATUSES: readonly OrderStatus[] = ['ACCEPTED', 'PENDING'];
 
 /** The key value of shard `n`. */

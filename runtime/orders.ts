@@ -37,6 +37,8 @@ export interface OrderRecord {
   /** JSON of the rejection reasons (written by the workflow's RecordRejection state). */
   readonly reasons?: string;
   readonly failureReason?: FailureReason;
+  /** Where it failed, when the workflow's failure route or the reconciler wrote FAILED: the stage of its failed-orders record. */
+  readonly failureStage?: FailedOrderRecord['stage'];
   /** How many times the reconciler re-drove it (runtime/reconciler.ts). */
   readonly redriveAttempts?: number;
   /** The in-flight index's key (runtime/inFlightIndex.ts): present while ACCEPTED or PENDING. */
@@ -96,8 +98,52 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
   const get = async (orderId: string): Promise<OrderRecord | undefined> =>
     (await send<{ Item?: OrderRecord }>(new GetCommand({ TableName: ordersTable, Key: { orderId }, ConsistentRead: true }))).Item;
 
+  /**
+   * Completes a FAILED order's pair: puts its failed-orders record if it has none (the FAILED write landed, the
+   * record's did not, and no redelivery will come). True if this call wrote it.
+   */
+  const completeFailedRecord = async (order: OrderRecord, now: string, by: string): Promise<boolean> => {
+    if (order.status !== 'FAILED' || order.failureReason === undefined) return false;
+    const record: FailedOrderRecord = {
+      orderId: order.orderId,
+      customerId: order.customerId,
+      failureReason: order.failureReason,
+      stage: order.failureStage ?? (order.failureReason === 'OUT_OF_STOCK' ? 'FULFILLMENT' : 'DEAD_LETTER'),
+      error: 'MissingRecord',
+      cause: `the order was FAILED (${order.failureReason}) at ${order.updatedAt} without its failed-orders record; completed by ${by}`,
+      items: JSON.stringify(order.items),
+      failedAt: now,
+    };
+    try {
+      await send(new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }));
+      return true;
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return false;
+    }
+  };
+
+  /** Takes a FAILED order out of the in-flight index, once its record is written. */
+  const unlistFailed = async (orderId: string): Promise<void> => {
+    try {
+      await send(
+        new UpdateCommand({
+          TableName: ordersTable,
+          Key: { orderId },
+          UpdateExpression: 'REMOVE #k',
+          ConditionExpression: '#s = :failed',
+          ExpressionAttributeNames: { '#s': 'status', '#k': IN_FLIGHT_KEY },
+          ExpressionAttributeValues: { ':failed': 'FAILED' },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  };
+
   return {
     get,
+    completeFailedRecord,
 
     /** Puts a new ACCEPTED order; returns the existing one if the id is taken. */
     async createAccepted(order: OrderRecord): Promise<{ created: true } | { created: false; existing: OrderRecord }> {
@@ -138,6 +184,26 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
       }
     },
 
+    /**
+     * Gives up the start lease `lease` of an ACCEPTED order whose StartExecution failed, so that the next replay may
+     * claim the start at once rather than after the lease; nothing if another request holds the lease now.
+     */
+    async releaseStart(orderId: string, lease: string): Promise<void> {
+      try {
+        await send(
+          new UpdateCommand({
+            TableName: ordersTable,
+            Key: { orderId },
+            UpdateExpression: 'REMOVE startLeaseUntil',
+            ConditionExpression: 'startLeaseUntil = :lease',
+            ExpressionAttributeValues: { ':lease': lease },
+          }),
+        );
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    },
+
     async markWorkflowStarted(orderId: string): Promise<void> {
       await send(
         new UpdateCommand({
@@ -150,14 +216,17 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
       );
     },
 
-    /** Removes an order whose workflow could not be started, so that no ACCEPTED order is orphaned. */
+    /**
+     * Removes an order without an Idempotency-Key whose workflow could not be started, so that no ACCEPTED order is
+     * orphaned; left alone once flagged started or re-driven by the reconciler (a workflow of it runs).
+     */
     async deleteUnstarted(orderId: string): Promise<void> {
       try {
         await send(
           new DeleteCommand({
             TableName: ordersTable,
             Key: { orderId },
-            ConditionExpression: '#s = :accepted AND attribute_not_exists(workflowStarted)',
+            ConditionExpression: '#s = :accepted AND attribute_not_exists(workflowStarted) AND attribute_not_exists(redriveAttempts)',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: { ':accepted': 'ACCEPTED' },
           }),
@@ -249,18 +318,36 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
     /**
      * Marks the order FAILED for `record.failureReason` and writes its one failed-orders record. Returns
      * `false` if the order had finished otherwise. A retry after a partial failure completes the pair.
+     * `unlistAfterRecord`: the order keeps its in-flight key until the record is written (a third write), for a
+     * caller whose retry nobody drives (the reconciler): a record write that fails leaves the FAILED order in the
+     * index, where the next run completes it ({@link completeFailed}). The functions' callers are retried by SQS, and
+     * the dlq-handler completes a missing record, so they take the key out with the FAILED write.
      */
-    async markFailed(record: FailedOrderRecord, from: readonly OrderStatus[]): Promise<boolean> {
+    async markFailed(
+      record: FailedOrderRecord,
+      from: readonly OrderStatus[],
+      opts: { unlistAfterRecord?: boolean } = {},
+    ): Promise<boolean> {
       const values: Record<string, string> = { ':failed': 'FAILED', ':reason': record.failureReason, ':now': record.failedAt };
       from.forEach((s, i) => (values[`:from${i}`] = s));
+      const names: Record<string, string> = { '#s': 'status' };
+      let update = 'SET #s = :failed, failureReason = :reason, updatedAt = :now';
+      if (opts.unlistAfterRecord) {
+        // The stage of the first FAILED write stays: a later one (the reconciler's, from a stale index entry) only repeats it.
+        update += ', failureStage = if_not_exists(failureStage, :stage)';
+        values[':stage'] = record.stage;
+      } else {
+        update += ' REMOVE #k';
+        names['#k'] = IN_FLIGHT_KEY;
+      }
       try {
         await send(
           new UpdateCommand({
             TableName: ordersTable,
             Key: { orderId: record.orderId },
-            UpdateExpression: 'SET #s = :failed, failureReason = :reason, updatedAt = :now REMOVE #k',
+            UpdateExpression: update,
             ConditionExpression: `#s IN (${from.map((_, i) => `:from${i}`).join(', ')}) OR (#s = :failed AND failureReason = :reason)`,
-            ExpressionAttributeNames: { '#s': 'status', '#k': IN_FLIGHT_KEY },
+            ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
         );
@@ -273,15 +360,32 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }
+      if (opts.unlistAfterRecord) await unlistFailed(record.orderId);
       return true;
     },
 
     /**
-     * Orders ACCEPTED or PENDING since before `olderThan` (the reconciler's), oldest first, read lazily: a Query of
-     * each shard of the in-flight index, one page at a time, merged by age. Its cost is what is in flight, never the
-     * table's history; a consumer that stops pulling stops the paging. The index is eventually consistent: an order
-     * may have moved on since (the reconciler's claim is conditional). The status filter is a guard only, every
-     * terminal write removes the key: an order that somehow kept it is never taken for one in flight.
+     * Completes a FAILED order the in-flight index still holds (its failed-orders record may be missing: the
+     * workflow's failure route or the reconciler ended between the FAILED write and the record's): puts the record if
+     * there is none, then takes the order out of the index. Read strongly consistent first (the index is eventually
+     * consistent). True if this call wrote the record; undefined if the order is not FAILED.
+     */
+    async completeFailed(orderId: string, now: string, by: string): Promise<boolean | undefined> {
+      const order = await get(orderId);
+      // (a FAILED order without its reason is no write of ours: left in the index, where every run reports it)
+      if (order?.status !== 'FAILED' || order.failureReason === undefined) return undefined;
+      const wrote = await completeFailedRecord(order, now, by);
+      await unlistFailed(orderId);
+      return wrote;
+    },
+
+    /**
+     * Orders ACCEPTED or PENDING since before `olderThan` (the reconciler's), and FAILED ones whose failed-orders record
+     * may be missing (they keep the key until it is written), oldest first, read lazily: a Query of each shard of the
+     * in-flight index, one page at a time, merged by age. Its cost is what is in flight, never the table's history; a
+     * consumer that stops pulling stops the paging. The index is eventually consistent: an order may have moved on
+     * since (the reconciler's claim is conditional, its completion reads the order first). The status filter is a
+     * guard: a REJECTED or FULFILLED order that somehow kept the key is never taken for one in flight.
      */
     async *stuckOrders(olderThan: string, pageSize = STUCK_PAGE_SIZE): AsyncGenerator<InFlightRecord, void, undefined> {
       interface Shard {
@@ -297,9 +401,15 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
             TableName: ordersTable,
             IndexName: IN_FLIGHT_INDEX,
             KeyConditionExpression: '#k = :shard AND #u < :olderThan',
-            FilterExpression: '#s IN (:accepted, :pending)',
+            FilterExpression: '#s IN (:accepted, :pending, :failed)',
             ExpressionAttributeNames: { '#k': IN_FLIGHT_KEY, '#u': IN_FLIGHT_SORT_KEY, '#s': 'status' },
-            ExpressionAttributeValues: { ':shard': shard.key, ':olderThan': olderThan, ':accepted': 'ACCEPTED', ':pending': 'PENDING' },
+            ExpressionAttributeValues: {
+              ':shard': shard.key,
+              ':olderThan': olderThan,
+              ':accepted': 'ACCEPTED',
+              ':pending': 'PENDING',
+              ':failed': 'FAILED',
+            },
             Limit: pageSize,
             ...(shard.next ? { ExclusiveStartKey: shard.next } : {}),
           }),
@@ -339,31 +449,6 @@ export const makeOrderTables = (db: DynamoDBDocumentClient, ordersTable: string,
     },
 
     /** The order's status, read strongly consistent; undefined when no order has this id. */
-    /**
-     * Completes a FAILED order's pair: puts its failed-orders record if it has none (the FAILED write landed, the
-     * record's did not, and no redelivery will come). True if this call wrote it.
-     */
-    async completeFailedRecord(order: OrderRecord, now: string, by: string): Promise<boolean> {
-      if (order.status !== 'FAILED' || order.failureReason === undefined) return false;
-      const record: FailedOrderRecord = {
-        orderId: order.orderId,
-        customerId: order.customerId,
-        failureReason: order.failureReason,
-        stage: order.failureReason === 'OUT_OF_STOCK' ? 'FULFILLMENT' : 'DEAD_LETTER',
-        error: 'MissingRecord',
-        cause: `the order was FAILED (${order.failureReason}) at ${order.updatedAt} without its failed-orders record; completed by ${by}`,
-        items: JSON.stringify(order.items),
-        failedAt: now,
-      };
-      try {
-        await send(new PutCommand({ TableName: failedOrdersTable, Item: record, ConditionExpression: 'attribute_not_exists(orderId)' }));
-        return true;
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-        return false;
-      }
-    },
-
     async statusOf(orderId: string): Promise<OrderStatus | undefined> {
       const got = await send<{ Item?: { status?: OrderStatus } }>(
         new GetCommand({

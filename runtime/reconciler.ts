@@ -1,5 +1,5 @@
 /**
- * The reconciler: nothing stays in flight for ever (CONTRACT.md). An order that has sat ACCEPTED or PENDING
+ * The reconciler: nothing stays in flight for ever (CONTRACT.md), and no FAILED order without its record. An order that has sat ACCEPTED or PENDING
  * longer than a bound is re-driven through its idempotent path: ACCEPTED starts a new workflow execution
  * (StoreOrder, SendToQueue and fulfillment are idempotent), PENDING sends its fulfillment message again.
  * Each re-drive is claimed with a conditional write first (the order's status and `updatedAt` unchanged), so
@@ -13,7 +13,7 @@
  */
 import type { FulfillmentMessage, OrderStatus, WorkflowInput } from './codecs';
 import type { Logger } from './log';
-import type { FailedOrderRecord, InFlightRecord } from './orders';
+import type { FailedOrderRecord, InFlightRecord, OrderTables } from './orders';
 
 /** An order in flight, as the reconciler reads it: what the in-flight index holds (`redriveAttempts`: the re-drives so far). */
 export type InFlightOrder = InFlightRecord;
@@ -29,6 +29,11 @@ export interface ReconcilerDeps {
   readonly startExecution: (name: string, input: WorkflowInput) => Promise<void>;
   readonly sendMessage: (message: FulfillmentMessage) => Promise<void>;
   readonly markFailed: (record: FailedOrderRecord, from: readonly OrderStatus[]) => Promise<boolean>;
+  /**
+   * Completes a FAILED order the index still holds: its failed-orders record if missing, then out of the index. True
+   * if the record was missing; undefined if the order is not FAILED.
+   */
+  readonly completeFailed: (orderId: string, now: string) => Promise<boolean | undefined>;
   readonly now: () => Date;
   readonly log: Logger;
   /** Milliseconds left before the invocation's timeout: the run stops reading and claiming in time, and the next run goes on. */
@@ -49,7 +54,7 @@ export interface ReconcilerSettings {
   readonly dryRun?: boolean;
 }
 
-export type ReconcileAction = 'RESTARTED_WORKFLOW' | 'RESENT_MESSAGE' | 'GAVE_UP' | 'MOVED_ON';
+export type ReconcileAction = 'RESTARTED_WORKFLOW' | 'RESENT_MESSAGE' | 'GAVE_UP' | 'MOVED_ON' | 'COMPLETED_FAILURE';
 
 export interface ReconcileReport {
   /** Stuck orders read (each one handled). */
@@ -64,6 +69,17 @@ export interface ReconcileReport {
   }[];
 }
 
+/** The reconciler's table operations, over the orders tables (runtime/orders.ts): the same for every caller. */
+export const reconcilerTables = (
+  tables: Pick<OrderTables, 'stuckOrders' | 'claimRedrive' | 'markFailed' | 'completeFailed'>,
+): Pick<ReconcilerDeps, 'stuckOrders' | 'claim' | 'markFailed' | 'completeFailed'> => ({
+  stuckOrders: (olderThan) => tables.stuckOrders(olderThan),
+  claim: (seen, now) => tables.claimRedrive(seen, now),
+  // The order keeps its in-flight key until its record is written: nothing retries a reconciler's write but the next run.
+  markFailed: (record, from) => tables.markFailed(record, from, { unlistAfterRecord: true }),
+  completeFailed: (orderId, now) => tables.completeFailed(orderId, now, 'the reconciler'),
+});
+
 /** The name of the `attempt`th re-drive's execution: unique per order and attempt (STANDARD refuses a reused name). */
 export const redriveExecutionName = (orderId: string, attempt: number) => `${orderId}-redrive-${attempt}`;
 
@@ -76,6 +92,16 @@ export const reconcile =
     const one = async (order: InFlightOrder): Promise<void> => {
       const log = deps.log.with({ orderId: order.orderId, status: order.status });
       const attempt = (order.redriveAttempts ?? 0) + 1;
+      if (order.status === 'FAILED') {
+        // FAILED, and still in the index: its failed-orders record was not written (or not yet taken out after it).
+        actions.push({ orderId: order.orderId, status: order.status, action: 'COMPLETED_FAILURE', attempt: 0 });
+        if (settings.dryRun) return;
+        const wrote = await deps.completeFailed(order.orderId, now.toISOString());
+        if (wrote === true) log.error('FAILED order had no failed-orders record: recorded it', { failureKind: 'system' });
+        else if (wrote === false) log.info('FAILED order taken out of the in-flight index (its record was there)');
+        else log.warn('order in the index as FAILED is not FAILED with a reason when read: left as it is');
+        return;
+      }
       if (attempt > settings.maxAttempts) {
         actions.push({ orderId: order.orderId, status: order.status, action: 'GAVE_UP', attempt });
         if (settings.dryRun) return;

@@ -35,7 +35,7 @@ type Stage = 'Validation' | 'Storage' | 'Queue';
  *
  *   ValidateOrder → CheckValidation ─valid─→ StoreOrder → SendToQueue (end)
  *                                  └rejected→ RecordRejection (end)
- *   any Lambda or SQS task, after its retries ─→ Mark<Stage>Failure → Record<Stage>Failure → <Stage>Failed
+ *   any Lambda or SQS task, after its retries ─→ Mark<Stage>Failure → Record<Stage>Failure → Unlist<Stage>Failure → <Stage>Failed
  *   RecordRejection, after its retries ─→ ValidationFailed
  *
  * Every order ends with its status in the orders table: REJECTED or PENDING here, FAILED (with a
@@ -43,7 +43,7 @@ type Stage = 'Validation' | 'Storage' | 'Queue';
  * succeeds, so that only system failures count in ExecutionsFailed (and its alarm). Status writes are
  * conditional, so a repeated execution (EXPRESS runs at least once) never moves an order backwards. A
  * terminal write removes the order's in-flight key, so that it leaves the reconciler's index
- * (runtime/inFlightIndex.ts).
+ * (runtime/inFlightIndex.ts); a FAILED order only once its failed-orders record is written.
  */
 export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): Workflow<WorkflowInput> => {
   const wf = new WorkflowBuilder<WorkflowInput>({ comment: 'DOFS order workflow', timeoutSeconds });
@@ -56,21 +56,29 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
       from.fail(`${stage}Failed`, { errorPath: '$.failure.Error', causePath: '$.failure.Cause', comment }),
     );
 
-  /** A stage's failure route, entered by its Catch: mark the order FAILED, record it in failed-orders, end in `fail`. */
+  /**
+   * A stage's failure route, entered by its Catch: mark the order FAILED, record it in failed-orders, take it out of
+   * the in-flight index, end in `fail`. The order keeps its in-flight key until its record is written: if the
+   * execution ends between the writes (its timeout, a StopExecution) or the record's write fails for good, the
+   * reconciler finds the FAILED order in the index and completes the pair (runtime/reconciler.ts); removing the key
+   * with the FAILED write left such an order without a record for ever (tests/model/counterexamples.md, fixed).
+   */
   const failureRoute = (stage: Stage, fail: Target<Failed, FailState<Failed>>) =>
     fragment((from: StateFactory<Failed>) => {
       const mark = from.dynamoUpdateItem(`Mark${stage}Failure`, {
         table: r.ordersTable,
         key: ($) => orderKey($('$.orderId')),
-        updateExpression: 'SET #status = :failed, failureReason = :reason, updatedAt = :now REMOVE #inFlight',
+        updateExpression:
+          'SET #status = :failed, failureReason = :reason, failureStage = if_not_exists(failureStage, :stage), updatedAt = :now',
         // A repeated execution may mark again; an order that finished otherwise is left alone.
         conditionExpression: '#status IN (:accepted, :pending) OR (#status = :failed AND failureReason = :reason)',
-        expressionAttributeNames: names,
+        expressionAttributeNames: { '#status': 'status' },
         expressionAttributeValues: () => ({
           ':failed': ddb.s('FAILED'),
           ':accepted': ddb.s('ACCEPTED'),
           ':pending': ddb.s('PENDING'),
           ':reason': ddb.s('PROCESSING_ERROR'),
+          ':stage': ddb.s(stage.toUpperCase()),
           ':now': ddb.s(contextRef.stateEnteredTime),
         }),
         resultPath: null,
@@ -90,10 +98,24 @@ export const orderWorkflow = (r: OrderWorkflowResources, timeoutSeconds = 300): 
         conditionExpression: 'attribute_not_exists(orderId)',
         resultPath: null,
       });
-      const end = record.next(fail);
-      // A failed condition means the order finished otherwise, or was recorded already: nothing to add.
+      const unlist = record.next().dynamoUpdateItem(`Unlist${stage}Failure`, {
+        table: r.ordersTable,
+        key: ($) => orderKey($('$.orderId')),
+        updateExpression: 'REMOVE #inFlight',
+        conditionExpression: '#status = :failed',
+        expressionAttributeNames: names,
+        expressionAttributeValues: () => ({ ':failed': ddb.s('FAILED') }),
+        resultPath: null,
+      });
+      const end = unlist.next(fail);
+      // The order finished otherwise (its condition failed), or the write failed for good: the order is not this
+      // route's to end (the reconciler re-drives one left in flight).
       mark.catch(end, { resultPath: '$.recordError' });
+      // Recorded already (a repeated execution): take it out of the index. Any other failure leaves it in the index
+      // for the reconciler to complete.
+      record.catch(unlist, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: '$.recordError' });
       record.catch(end, { resultPath: '$.recordError' });
+      unlist.catch(end, { resultPath: '$.recordError' });
       return mark;
     });
 

@@ -29,7 +29,7 @@ import { fulfillBatch } from '../../runtime/fulfillment';
 import { type HttpResponse, decodeOrThrow } from '../../runtime/http';
 import { makeLogger } from '../../runtime/log';
 import { type OrderTables, makeOrderTables } from '../../runtime/orders';
-import { reconcile } from '../../runtime/reconciler';
+import { reconcile, reconcilerTables } from '../../runtime/reconciler';
 import { validateOrder } from '../../runtime/validateOrder';
 import { StateMachine } from '../../local/interpreter';
 import { createTableInput } from '../../local/tables';
@@ -588,11 +588,9 @@ export class LifecycleSystem {
     const started: WorkflowInput[] = [];
     const sent: FulfillmentMessage[] = [];
     const report = await reconcile({ stuckAfterMs: 0, maxAttempts: REDRIVE_MAX_ATTEMPTS })({
-      stuckOrders: (olderThan) => this.tables.stuckOrders(olderThan),
-      claim: (seen, now) => this.tables.claimRedrive(seen, now),
+      ...reconcilerTables(this.tables),
       startExecution: async (_name, input) => void started.push(input),
       sendMessage: async (message) => void sent.push(message),
-      markFailed: (record, from) => this.tables.markFailed(record, from),
       now: () => new Date(this.clock.ms),
       log: silent,
     });

@@ -235,17 +235,108 @@ describe('POST /orders', () => {
     expect(res.json.error.details[0].path).toBe('headers.Idempotency-Key');
   });
 
-  it('when StartExecution fails: 503 with Retry-After, and the order is removed, not left ACCEPTED', async () => {
+  it('when StartExecution fails without a key: 503 with Retry-After, and the order is removed, not left ACCEPTED', async () => {
+    const w = world(true);
+    const ids: string[] = [];
+    const deps: ApiDeps = { ...w.deps, newId: () => (ids.push(w.deps.newId()), ids[0]) };
+    const res = await routeApiRequest(post(JSON.stringify(validBody)), codecs)(deps);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['Retry-After']).toBe('1');
+    expect(ids).toHaveLength(1);
+    expect(w.lines.some((l) => l.includes('"orderId":"' + ids[0] + '"') && l.includes('removing the order'))).toBe(true);
+    expect(await w.deps.tables.get(ids[0])).toBeUndefined();
+  });
+
+  it('when StartExecution fails with a key: 503, the order stays ACCEPTED with its lease given up, and the retry with the key starts it', async () => {
     const w = world(true);
     const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': `throttled-${Date.now()}` };
+    const id = orderIdForKey(SECRET, headers['Idempotency-Key']);
     const res = await call(post(JSON.stringify(validBody), headers), w);
     expect(res.statusCode).toBe(503);
     expect(res.headers['Retry-After']).toBe('1');
-    expect(await w.deps.tables.get(orderIdForKey(SECRET, headers['Idempotency-Key']))).toBeUndefined();
-    // The client's retry with the same key now succeeds.
+    const kept = await w.deps.tables.get(id);
+    expect({ status: kept?.status, lease: kept?.startLeaseUntil, started: kept?.workflowStarted }).toEqual({
+      status: 'ACCEPTED',
+      lease: undefined,
+      started: undefined,
+    });
+    // The client's retry with the same key, at once (no lease to wait out), starts the workflow and answers 202.
     const retry = world();
-    expect((await call(post(JSON.stringify(validBody), headers), retry)).statusCode).toBe(202);
+    const again = await call(post(JSON.stringify(validBody), headers), retry);
+    expect({ status: again.statusCode, orderId: again.json.orderId }).toEqual({ status: 202, orderId: id });
     expect(retry.started).toHaveLength(1);
+    expect((await w.deps.tables.get(id))?.workflowStarted).toBe(true);
+  });
+
+  it('answers the StartExecution failure (503) even when giving up the lease fails too', async () => {
+    const w = world(true);
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': `cleanup-${Date.now()}` };
+    const deps: ApiDeps = {
+      ...w.deps,
+      tables: {
+        ...w.deps.tables,
+        releaseStart: async () => {
+          throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' });
+        },
+      },
+    };
+    const res = await routeApiRequest(post(JSON.stringify(validBody), headers), codecs)(deps);
+    expect({ status: res.statusCode, code: JSON.parse(res.body).error.code }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(w.lines.some((l) => l.includes('could not remove the order or give up its start lease'))).toBe(true);
+    expect((await w.deps.tables.get(orderIdForKey(SECRET, headers['Idempotency-Key'])))?.status).toBe('ACCEPTED');
+  });
+
+  it("keeps an order a replay answered 202 for while its first request's StartExecution was still pending, when that start then fails", async () => {
+    // tests/model/counterexamples.md, lease-then-delete: the replay answers 202 inside the first request's lease; the
+    // first request's StartExecution is then refused. Before the fix the order was deleted: a 202 for an order gone.
+    const w = world();
+    const headers = { 'content-type': 'application/json', 'Idempotency-Key': `refused-${Date.now()}` };
+    const id = orderIdForKey(SECRET, headers['Idempotency-Key']);
+    let refuse!: () => void;
+    const refused = new Promise<void>((r) => (refuse = r));
+    const first = routeApiRequest(
+      post(JSON.stringify(validBody), headers),
+      codecs,
+    )({
+      ...w.deps,
+      startExecution: async () => {
+        await refused;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      },
+    });
+    await waitFor(async () => (await w.deps.tables.get(id)) !== undefined);
+    const replay = await call(post(JSON.stringify(validBody), headers), w);
+    expect(replay.statusCode).toBe(202);
+    refuse();
+    expect((await first).statusCode).toBe(503);
+    expect((await w.deps.tables.get(id))?.status).toBe('ACCEPTED');
+    // The next replay starts it.
+    expect((await call(post(JSON.stringify(validBody), headers), w)).statusCode).toBe(202);
+    expect(w.started.map((i) => i.orderId)).toEqual([id]);
+  });
+
+  it('keeps a keyed order whose start failed ambiguously, so that the execution that did start finds it and a retry is no conflict', async () => {
+    // tests/model/counterexamples.md, delete-after-start: StartExecution started the execution but its answer was
+    // lost. Before the fix the order was deleted, StoreOrder re-created it without its request hash, and the
+    // client's retry with the same key and body was answered 409.
+    const w = world();
+    const headers = { 'content-type': 'application/json', 'Idempotency-Key': `lost-${Date.now()}` };
+    const id = orderIdForKey(SECRET, headers['Idempotency-Key']);
+    const lost: ApiDeps = {
+      ...w.deps,
+      startExecution: async (input) => {
+        w.started.push(input);
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      },
+    };
+    expect((await routeApiRequest(post(JSON.stringify(validBody), headers), codecs)(lost)).statusCode).toBeGreaterThanOrEqual(500);
+    const started = w.started[0];
+    await expect(
+      makeOrderTables(dynamo.db, dynamo.ordersTable, dynamo.failedOrdersTable).storePending(started, '2026-11-25T00:00:01.000Z'),
+    ).resolves.toMatchObject({ outcome: 'STORED' });
+    const retry = await call(post(JSON.stringify(validBody), headers), w);
+    expect({ status: retry.statusCode, orderId: retry.json.orderId }).toEqual({ status: 202, orderId: id });
+    expect((await w.deps.tables.get(id))?.requestHash).toBeDefined();
   });
 
   it('hides internal errors behind a 500 with no message from inside', async () => {

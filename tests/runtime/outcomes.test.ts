@@ -9,7 +9,7 @@ import { fulfillBatch, isFulfilled, outcomeScore } from '../../runtime/fulfillme
 import { decodeOrThrow } from '../../runtime/http';
 import { makeLogger } from '../../runtime/log';
 import { type OrderRecord, type OrderTables, makeOrderTables } from '../../runtime/orders';
-import { reconcile } from '../../runtime/reconciler';
+import { reconcile, reconcilerTables } from '../../runtime/reconciler';
 import { type Dynamo, startDynamo } from '../support/dynamo';
 import { sqsRecord } from '../support/events';
 import { fakeResources } from '../workflow/fixtures';
@@ -313,13 +313,12 @@ describe('the reconciler against the orders table', () => {
 
     const { log } = quiet();
     const report = await reconcile({ stuckAfterMs: 0, maxAttempts: 1 })({
+      ...reconcilerTables(tables),
       stuckOrders: async function* () {
         for await (const o of tables.stuckOrders('t9')) if (o.orderId === stuck) yield o;
       },
-      claim: (o, now) => tables.claimRedrive(o, now),
       startExecution: async () => undefined,
       sendMessage: async () => undefined,
-      markFailed: (r, from) => tables.markFailed(r, from),
       now: () => new Date('2026-12-04T12:00:00Z'),
       log,
     });
@@ -338,6 +337,9 @@ describe('the in-flight index', () => {
     t = makeOrderTables(own.db, own.ordersTable, own.failedOrdersTable);
   });
   afterAll(async () => own.stop());
+
+  const failedRecordsIn = async (orderId: string) =>
+    ((await own.db.send(new ScanCommand({ TableName: own.failedOrdersTable }))).Items ?? []).filter((i) => i.orderId === orderId);
 
   /** Every order id the index holds, read from the index itself (not through stuckOrders, which filters). */
   const indexed = async (): Promise<string[]> =>
@@ -361,7 +363,7 @@ describe('the in-flight index', () => {
     items: '[]',
     failedAt: 't9',
   });
-  /** The workflow's own writes of an order's status: its DynamoDB UpdateItem tasks on the orders table. */
+  /** The workflow's own writes of an order's status and of its in-flight key: its DynamoDB UpdateItem tasks on the orders table. */
   const workflowStatusWrites = Object.entries(
     orderWorkflow(fakeResources).render({ logging: false, tracing: false }).definition.States as Record<
       string,
@@ -371,7 +373,7 @@ describe('the in-flight index', () => {
     ([, st]) =>
       st.Resource === 'arn:aws:states:::dynamodb:updateItem' &&
       st.Parameters?.TableName === fakeResources.ordersTable.name &&
-      /#status = /.test(st.Parameters.UpdateExpression ?? ''),
+      /#status = |REMOVE #inFlight/.test(st.Parameters.UpdateExpression ?? ''),
   );
   /** One of them run as Step Functions runs it, every path given a value. */
   const runTask = async ([, st]: (typeof workflowStatusWrites)[number], orderId: string) => {
@@ -386,14 +388,20 @@ describe('the in-flight index', () => {
   };
 
   it('holds the orders ACCEPTED or PENDING and no terminal one, whichever write finished it', async () => {
-    // (the workflow's: RecordRejection and the three stages' Mark<Stage>Failure)
+    // (the workflow's: RecordRejection, and each stage's failure route: Mark<Stage>Failure, then, once its record is
+    // written, Unlist<Stage>Failure)
     expect(workflowStatusWrites.map(([name]) => name).sort()).toEqual([
       'MarkQueueFailure',
       'MarkStorageFailure',
       'MarkValidationFailure',
       'RecordRejection',
+      'UnlistQueueFailure',
+      'UnlistStorageFailure',
+      'UnlistValidationFailure',
     ]);
-    const byWorkflow = workflowStatusWrites.map(([name]) => `wf-${name}`);
+    const ends: Record<string, string[]> = { 'wf-RecordRejection': ['RecordRejection'] };
+    for (const stage of ['Validation', 'Storage', 'Queue']) ends[`wf-${stage}`] = [`Mark${stage}Failure`, `Unlist${stage}Failure`];
+    const byWorkflow = Object.keys(ends);
     for (const id of ['accepted', 'pending', 'fulfilled', 'failed', ...byWorkflow]) {
       await t.createAccepted(order(id, '2026-01-01T00:00:00.000Z'));
     }
@@ -404,16 +412,22 @@ describe('the in-flight index', () => {
     // When each is finished by a write of its own: fulfilment, a give-up, and each of the workflow's ends
     await t.markFulfilled('fulfilled', 't2');
     await t.markFailed(failure('failed'), ['ACCEPTED']);
-    for (const task of workflowStatusWrites) await runTask(task, `wf-${task[0]}`);
+    for (const [id, tasks] of Object.entries(ends)) {
+      for (const name of tasks)
+        await runTask(
+          workflowStatusWrites.find(([n]) => n === name)!,
+          id,
+        );
+    }
     // Then the index holds only the two in flight, and the finished orders keep their data but not the key
     expect(await indexed()).toEqual(['accepted', 'pending']);
     for (const [id, status] of [
       ['fulfilled', 'FULFILLED'],
       ['failed', 'FAILED'],
       ['wf-RecordRejection', 'REJECTED'],
-      ['wf-MarkQueueFailure', 'FAILED'],
-      ['wf-MarkStorageFailure', 'FAILED'],
-      ['wf-MarkValidationFailure', 'FAILED'],
+      ['wf-Queue', 'FAILED'],
+      ['wf-Storage', 'FAILED'],
+      ['wf-Validation', 'FAILED'],
     ]) {
       const item = (await own.db.send(new GetCommand({ TableName: own.ordersTable, Key: { orderId: id } }))).Item;
       expect({ id, status: item?.status, key: item?.[IN_FLIGHT_KEY] }).toEqual({ id, status, key: undefined });
@@ -421,6 +435,51 @@ describe('the in-flight index', () => {
     // and an order stored without the api-handler's write (an execution started by hand) is in it too
     await t.storePending({ ...message('by-hand'), acceptedAt: 't0' }, 't1');
     expect(await indexed()).toContain('by-hand');
+  });
+
+  it('keeps a FAILED order whose record was not written in the index, and the next reconciler run records it and takes it out', async () => {
+    // tests/model/counterexamples.md, failure-route-record: the workflow's failure route ended after its FAILED write
+    // (the execution's timeout, or its record write failing for good); and a reconciler giving up whose record write
+    // failed (the failed-orders table refuses writes here: a table that does not exist).
+    await t.createAccepted(order('half-route', '2026-02-01T00:00:00.000Z'));
+    await runTask(
+      workflowStatusWrites.find(([n]) => n === 'MarkStorageFailure')!,
+      'half-route',
+    );
+    await t.createAccepted(order('half-giveup', '2026-02-01T00:00:00.000Z'));
+    const refusing = makeOrderTables(own.db, own.ordersTable, 'no-such-table');
+    await expect(refusing.markFailed(failure('half-giveup'), ['ACCEPTED'], { unlistAfterRecord: true })).rejects.toThrow();
+    const ids = ['half-giveup', 'half-route'];
+    expect((await indexed()).filter((id) => ids.includes(id))).toEqual(ids);
+    for (const id of ids) expect(await failedRecordsIn(id)).toEqual([]);
+
+    const { log } = quiet();
+    const run = () =>
+      reconcile({ stuckAfterMs: 0, maxAttempts: 3 })({
+        ...reconcilerTables(t),
+        // (every one of them: their updatedAt is the tasks' placeholder 'x' and the give-up's 't9')
+        stuckOrders: async function* () {
+          for await (const o of t.stuckOrders('zzz')) if (ids.includes(o.orderId)) yield o;
+        },
+        startExecution: async () => undefined,
+        sendMessage: async () => undefined,
+        now: () => new Date('2026-12-04T12:00:00Z'),
+        log,
+      });
+    const report = await run();
+    expect(report.actions.map((a) => [a.orderId, a.action]).sort()).toEqual([
+      ['half-giveup', 'COMPLETED_FAILURE'],
+      ['half-route', 'COMPLETED_FAILURE'],
+    ]);
+    expect((await indexed()).filter((id) => ids.includes(id))).toEqual([]);
+    // One record each, with the stage the FAILED write named, and the status left as it was
+    expect(await failedRecordsIn('half-route')).toEqual([expect.objectContaining({ failureReason: 'PROCESSING_ERROR', stage: 'STORAGE' })]);
+    expect(await failedRecordsIn('half-giveup')).toEqual([
+      expect.objectContaining({ failureReason: 'PROCESSING_ERROR', stage: 'RECONCILER' }),
+    ]);
+    for (const id of ids) expect((await t.get(id))?.status).toBe('FAILED');
+    // and a second run finds nothing more to do
+    expect((await run()).actions).toEqual([]);
   });
 
   it('reads the stuck orders of every shard, oldest first, page by page, and none newer than the bound', async () => {

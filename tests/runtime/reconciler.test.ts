@@ -15,7 +15,12 @@ import {
 } from '../../runtime/reconciler';
 
 const NOW = new Date('2026-12-04T12:00:00Z');
-const order = (orderId: string, status: 'ACCEPTED' | 'PENDING', minutesAgo: number, redriveAttempts?: number): InFlightOrder => ({
+const order = (
+  orderId: string,
+  status: 'ACCEPTED' | 'PENDING' | 'FAILED',
+  minutesAgo: number,
+  redriveAttempts?: number,
+): InFlightOrder => ({
   orderId,
   status,
   customerId: 'CUST-0001',
@@ -43,6 +48,7 @@ const world = (orders: InFlightOrder[], moved: string[] = []) => {
   const started: { name: string; input: WorkflowInput }[] = [];
   const sent: FulfillmentMessage[] = [];
   const failed: FailedOrderRecord[] = [];
+  const completed: string[] = [];
   const lines: Record<string, unknown>[] = [];
   const deps: ReconcilerDeps = {
     stuckOrders: paged(orders, 100),
@@ -50,10 +56,11 @@ const world = (orders: InFlightOrder[], moved: string[] = []) => {
     startExecution: async (name, input) => void started.push({ name, input }),
     sendMessage: async (m) => void sent.push(m),
     markFailed: async (r) => (failed.push(r), true),
+    completeFailed: async (orderId) => (completed.push(orderId), true),
     now: () => NOW,
     log: makeLogger('reconciler', 'DEBUG', {}, (l) => lines.push(JSON.parse(l) as Record<string, unknown>)),
   };
-  return { deps, started, sent, failed, lines };
+  return { deps, started, sent, failed, completed, lines };
 };
 
 describe('the reconciler', () => {
@@ -101,6 +108,23 @@ describe('the reconciler', () => {
     // (oldest first: p has waited longer)
     expect(report.actions.map((a) => a.action)).toEqual(['GAVE_UP', 'RESTARTED_WORKFLOW']);
     expect([dry.started, dry.sent, dry.failed]).toEqual([[], [], []]);
+  });
+});
+
+describe('a FAILED order the in-flight index still holds', () => {
+  it('is completed (its record, then out of the index), never re-driven nor counted as an attempt; a dry run only lists it', async () => {
+    const w = world([order('f', 'FAILED', 30, 3), order('a', 'ACCEPTED', 20)]);
+    const report = await reconcile({ stuckAfterMs: 15 * 60_000, maxAttempts: 3 })(w.deps);
+    expect(report.actions).toEqual([
+      { orderId: 'f', status: 'FAILED', action: 'COMPLETED_FAILURE', attempt: 0 },
+      { orderId: 'a', status: 'ACCEPTED', action: 'RESTARTED_WORKFLOW', attempt: 1 },
+    ]);
+    expect(w.completed).toEqual(['f']);
+    expect([w.failed, w.sent, w.started.map((s) => s.input.orderId)]).toEqual([[], [], ['a']]);
+    expect(w.lines.find((l) => l.orderId === 'f')).toMatchObject({ level: 'ERROR', failureKind: 'system' });
+    const dry = world([order('f', 'FAILED', 30)]);
+    expect((await reconcile({ stuckAfterMs: 0, maxAttempts: 3, dryRun: true })(dry.deps)).actions[0].action).toBe('COMPLETED_FAILURE');
+    expect(dry.completed).toEqual([]);
   });
 });
 

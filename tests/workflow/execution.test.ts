@@ -41,6 +41,9 @@ const run = async (input: WorkflowInput, overrides: Record<string, Handler> = {}
         'RecordStorageFailure',
         'MarkQueueFailure',
         'RecordQueueFailure',
+        'UnlistValidationFailure',
+        'UnlistStorageFailure',
+        'UnlistQueueFailure',
       ].map((n) => [n, async () => ({})]),
     ),
     ...overrides,
@@ -201,6 +204,7 @@ describe('order workflow execution', () => {
       'StoreOrder',
       'MarkStorageFailure',
       'RecordStorageFailure',
+      'UnlistStorageFailure',
       'StorageFailed',
     ]);
     expect(r.error).toEqual({ name: 'TransientError', message: 'DynamoDB unavailable (simulated)' });
@@ -222,7 +226,7 @@ describe('order workflow execution', () => {
       },
     });
     expect(r.calls.SendToQueue).toHaveLength(4);
-    expect(r.visited.slice(-3)).toEqual(['MarkQueueFailure', 'RecordQueueFailure', 'QueueFailed']);
+    expect(r.visited.slice(-4)).toEqual(['MarkQueueFailure', 'RecordQueueFailure', 'UnlistQueueFailure', 'QueueFailed']);
     expect(r.error?.name).toBe('SQS.SdkClientException');
   });
 
@@ -233,7 +237,13 @@ describe('order workflow execution', () => {
       },
     });
     expect(r.calls.ValidateOrder).toHaveLength(1);
-    expect(r.visited).toEqual(['ValidateOrder', 'MarkValidationFailure', 'RecordValidationFailure', 'ValidationFailed']);
+    expect(r.visited).toEqual([
+      'ValidateOrder',
+      'MarkValidationFailure',
+      'RecordValidationFailure',
+      'UnlistValidationFailure',
+      'ValidationFailed',
+    ]);
     expect(r.error).toEqual({ name: 'InvalidInputError', message: 'items: expected an array' });
   });
 
@@ -256,5 +266,39 @@ describe('order workflow execution', () => {
     expect(r.visited).toEqual(['ValidateOrder', 'CheckValidation', 'StoreOrder', 'MarkStorageFailure', 'StorageFailed']);
     expect(r.error?.name).toBe('InvalidInputError');
     expect(r.calls.RecordStorageFailure).toBeUndefined();
+  });
+
+  it('a failure route whose record exists already (a repeated execution) still takes the order out of the in-flight index', async () => {
+    const r = await run(order, {
+      StoreOrder: async () => {
+        throw invalidInputError('bad');
+      },
+      RecordStorageFailure: async () => {
+        throw awsError('DynamoDB.ConditionalCheckFailedException');
+      },
+    });
+    expect(r.visited.slice(-4)).toEqual(['MarkStorageFailure', 'RecordStorageFailure', 'UnlistStorageFailure', 'StorageFailed']);
+    expect(r.calls.UnlistStorageFailure[0]).toMatchObject({
+      UpdateExpression: 'REMOVE #inFlight',
+      ConditionExpression: '#status = :failed',
+    });
+  });
+
+  it('a failure route whose record cannot be written keeps the order in the in-flight index, for the reconciler to complete', async () => {
+    const r = await run(order, {
+      StoreOrder: async () => {
+        throw invalidInputError('bad');
+      },
+      RecordStorageFailure: async () => {
+        throw awsError('DynamoDB.ProvisionedThroughputExceededException');
+      },
+    });
+    expect(r.visited.slice(-3)).toEqual(['MarkStorageFailure', 'RecordStorageFailure', 'StorageFailed']);
+    expect(r.calls.UnlistStorageFailure).toBeUndefined();
+    // The FAILED write keeps the key, and names the stage the reconciler's record will carry
+    const mark = r.calls.MarkStorageFailure[0] as any;
+    expect(mark.UpdateExpression).not.toContain('REMOVE');
+    expect(mark.ExpressionAttributeValues[':stage']).toEqual({ S: 'STORAGE' });
+    expect(r.error?.name).toBe('InvalidInputError');
   });
 });
