@@ -53,7 +53,7 @@ export const reconcileNow = async (
   const minutes = options.olderThanMinutes ?? ops.stuckOrderMinutes;
   const { tables, ...deps } = depsFor(target, log);
   progress(
-    `${options.dryRun ? 'looking for' : 're-driving'} orders ACCEPTED or PENDING (and completing FAILED ones left without their record) for more than ${minutes} minute(s) in ${target.description} ` +
+    `${options.dryRun ? 'looking for' : 're-driving'} orders ACCEPTED or PENDING for more than ${minutes} minute(s), and FAILED ones left without their record, in ${target.description} ` +
       `(gives up after ${ops.redriveMaxAttempts} re-drives)...`,
   );
   let read = 0;

@@ -127,7 +127,7 @@ it('reconcile --dry-run lists the stuck orders and changes nothing', async () =>
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout) as { found: number; actions: { orderId: string; action: string }[] };
   for (const id of orderIds) expect(report.actions).toContainEqual(expect.objectContaining({ orderId: id, action: 'RESENT_MESSAGE' }));
-  expect(r.stderr).toContain('looking for orders ACCEPTED or PENDING for more than 0 minute(s)');
+  expect(r.stderr).toContain('looking for orders ACCEPTED or PENDING for more than 0 minute(s), and FAILED ones left without their record');
   const after = await Promise.all(orderIds.map((id) => statusOf(id)));
   expect(after.map((s) => [s.order?.updatedAt, s.order?.redriveAttempts])).toEqual(
     before.map((s) => [s.order?.updatedAt, s.order?.redriveAttempts]),
