@@ -11,9 +11,9 @@
 import { randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { PassThrough } from 'stream';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { listenLocally } from './listen';
 
 /** A policy document as IAM stores it (the program's JSON, parsed). */
 export interface PolicyDocument {
@@ -488,12 +488,11 @@ export const startGateProxy = async (
       })
       .catch(() => res.destroy());
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const listening = await listenLocally(server);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: listening.endpoint,
     stop: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await listening.stop();
       agent.destroy();
     },
   };
