@@ -41,7 +41,7 @@ export interface OrderRecord {
   readonly failureStage?: FailedOrderRecord['stage'];
   /** How many times the reconciler re-drove it (runtime/reconciler.ts). */
   readonly redriveAttempts?: number;
-  /** The in-flight index's key (runtime/inFlightIndex.ts): present while ACCEPTED or PENDING. */
+  /** The in-flight index's key (runtime/inFlightIndex.ts): present while ACCEPTED or PENDING, and FAILED until its record is written. */
   readonly inFlight?: string;
 }
 
